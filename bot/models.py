@@ -1,0 +1,109 @@
+"""Plain data passed between the pipeline's steps: parse -> store -> search -> answer -> render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    domain: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled absolute http(s) link, e.g. a DOI or a download."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """An entry of an article's own `related` list (not necessarily in the corpus)."""
+
+    title: str
+    url: str | None = None
+    excerpt: str | None = None
+    provider: str | None = None
+    published: str | None = None  # ISO 8601 date or datetime, as the source gives it
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One corpus document, every field a reader would want, noise removed.
+
+    `source` is the path relative to the corpus directory the file came from (POSIX
+    separators); `id` is derived from it, so it is stable across reloads.
+    """
+
+    id: str
+    source: str
+    shape: str  # "frontmatter", "plaintext" or "scraped"
+    title: str
+    body: str = ""  # clean text, paragraphs separated by blank lines
+    excerpt: str | None = None  # the source's own excerpt / bio, if any
+    summary: str = ""  # excerpt, else 2-3 extractive sentences of the body
+    published: str | None = None  # ISO 8601 ("2020-02-14" or "2020-11-01T08:00:00Z")
+    authors: tuple[str, ...] = ()
+    provider: Provider | None = None
+    url: str | None = None  # absolute http(s) only
+    image: str | None = None  # absolute http(s) only
+    type: str | None = None  # article, video, course, profile, ...
+    topics: tuple[str, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    links: tuple[Link, ...] = ()  # extra links: DOI, downloads
+    venue: str | None = None
+    year: int | None = None
+    quality: int | None = None
+    heat: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    source: str  # path relative to its corpus directory
+    reason: str
+
+
+@dataclass(slots=True)
+class ReloadReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)  # gone from disk since the last load
+    skipped_removed: list[str] = field(default_factory=list)  # marked `removed: true`
+    failed: list[IngestFailure] = field(default_factory=list)
+    duration_s: float = 0.0
+    total: int = 0  # articles serving after the reload
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    article_id: str
+    source: str
+    title: str
+    score: float  # in [0, 1], higher is better
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    answered: bool
+    confidence: float  # in [0, 1]
+    hits: tuple[Hit, ...] = ()
+    nearest: tuple[str, ...] = ()  # titles offered when nothing answered
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    article: Article
+    query: str
+    confidence: float
+    summary: str
+    passage: str  # 1-3 sentences of the body, query words in **bold**
+    related: tuple[RelatedLink, ...] = ()  # the article's own list, then similar corpus articles
