@@ -107,3 +107,30 @@ class Answer:
     summary: str
     passage: str  # 1-3 sentences of the body, query words in **bold**
     related: tuple[RelatedLink, ...] = ()  # the article's own list, then similar corpus articles
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """One guild's daily digest configuration and its last outcome."""
+
+    guild_id: int
+    channel_id: int | None = None
+    time: str = "09:00"  # local time of day, 24-hour
+    timezone: str = "UTC"  # IANA name
+    size: int = 3
+    topics: tuple[str, ...] = ()
+    enabled: bool = False
+    cycle: int = 0
+    disabled_reason: str | None = None  # why the bot turned it off (403 / 404)
+    last_error: str | None = None
+    last_posted_at: str | None = None  # ISO 8601 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    guild_id: int
+    local_date: str  # ISO date in the guild's time zone
+    channel_id: int
+    message_id: int | None  # None while claimed but not confirmed as sent
+    article_ids: tuple[str, ...]
+    cycle: int

@@ -1,0 +1,217 @@
+"""The command line: ingest, ask, search, export without Discord; run starts the bot.
+
+`articlebot` and `python -m bot` are the same program. The Discord part is imported only
+by `run`, so everything else works without a token (or discord.py's start-up cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+from bot.answer import build_answer
+from bot.models import ReloadReport, SearchResult
+from bot.render import answer_text, nothing_found_text
+from bot.search import SearchEngine
+from bot.settings import ConfigError, Settings, load_settings
+from bot.store import Store
+from bot.store.changes import Progress
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"articlebot: config error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "run":
+        from bot.client import run  # Discord is only needed here
+
+        return run(settings)
+    try:
+        return asyncio.run(args.handler(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="articlebot", description="Answer questions from a corpus of articles."
+    )
+    parser.add_argument(
+        "--config", type=Path, help="TOML config file (default: config/articlebot.toml)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if name != "run":
+            p.add_argument("--db", type=Path, help="SQLite database (default from config)")
+        return p
+
+    ingest = command("ingest", _ingest, "load the corpus directories into the database")
+    ingest.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="corpus directory (repeatable; default from config)",
+    )
+    ingest.add_argument("--strict", action="store_true", help="exit 1 when any file failed")
+
+    ask = command("ask", _ask, "answer a question as the bot would")
+    ask.add_argument("question")
+
+    search = command("search", _search, "ranked matches for a query")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument(
+        "--batch",
+        type=Path,
+        metavar="FILE",
+        help="one query a line in; one JSON object a line out, same order",
+    )
+    search.add_argument("--timing", action="store_true", help="add elapsed_ms to each JSON object")
+
+    command("export", _export, "print every article as JSON Lines")
+    command("run", None, "start the Discord bot (needs DISCORD_TOKEN)")
+    return parser
+
+
+async def _open(args: argparse.Namespace, settings: Settings) -> Store:
+    """Open the database; on first use fill it from the configured corpus."""
+    store = await Store.open(args.db or settings.db_path)
+    if await store.last_reload() is None:
+        print(f"First run: loading {', '.join(map(str, settings.corpus_dirs))}…", file=sys.stderr)
+        report = await store.reload(settings.corpus_dirs, progress=_progress_bar())
+        print(format_report(report), file=sys.stderr)
+    return store
+
+
+async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    corpora = args.corpus or list(settings.corpus_dirs)
+    async with await Store.open(args.db or settings.db_path) as store:
+        report = await store.reload(corpora, progress=_progress_bar())
+    print(format_report(report))
+    return 1 if args.strict and report.failed else 0
+
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    async with await _open(args, settings) as store:
+        engine = await SearchEngine.load(store, settings.min_confidence)
+        result = await engine.search(args.question, limit=1)
+        if not result.answered:
+            print(nothing_found_text(result))
+            return 0
+        article = await store.get_article(result.hits[0].article_id)
+        answer = await build_answer(engine, article, args.question, result.confidence)
+        print(answer_text(answer, ansi=sys.stdout.isatty()))
+    return 0
+
+
+async def _search(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.query is None) == (args.batch is None):
+        print("articlebot search: give a QUERY or --batch FILE", file=sys.stderr)
+        return 2
+    async with await _open(args, settings) as store:
+        engine = await SearchEngine.load(store, settings.min_confidence)
+        if args.batch is not None:
+            with args.batch.open(encoding="utf-8") as lines:
+                for line in lines:
+                    await _search_one(engine, line.rstrip("\r\n"), args, sys.stdout, as_json=True)
+        else:
+            await _search_one(engine, args.query, args, sys.stdout, as_json=args.json)
+    return 0
+
+
+async def _search_one(
+    engine: SearchEngine, query: str, args: argparse.Namespace, out: TextIO, as_json: bool
+) -> None:
+    started = time.perf_counter()
+    result = await engine.search(query, limit=args.limit)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if as_json:
+        payload = result_json(result)
+        if args.timing:
+            payload["elapsed_ms"] = round(elapsed_ms, 3)
+        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    elif not result.answered:
+        out.write(nothing_found_text(result) + "\n")
+    else:
+        for rank, hit in enumerate(result.hits, start=1):
+            out.write(f"{rank:2}. {hit.score:.3f}  {hit.title}  ({hit.source})\n")
+
+
+def result_json(result: SearchResult) -> dict[str, object]:
+    """The stable JSON shape of `articlebot search --json` and `--batch`."""
+    return {
+        "query": result.query,
+        "answered": result.answered,
+        "confidence": result.confidence,
+        "hits": [
+            {"id": h.article_id, "source": h.source, "title": h.title, "score": h.score}
+            for h in result.hits
+        ],
+    }
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    async with await _open(args, settings) as store:
+        async for article in store.iter_articles():
+            sys.stdout.write(json.dumps(asdict(article), ensure_ascii=False) + "\n")
+    return 0
+
+
+def format_report(report: ReloadReport) -> str:
+    lines = [
+        f"{report.total} articles loaded in {report.duration_s:.2f} s: "
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged, {len(report.removed)} removed, "
+        f"{len(report.failed)} failed."
+    ]
+    if report.skipped_removed:
+        lines.append(f"Marked removed in the corpus, not loaded ({len(report.skipped_removed)}):")
+        lines += [f"  {source}" for source in report.skipped_removed]
+    if report.failed:
+        lines.append("Failed (the rest loaded):")
+        lines += [f"  {f.source}: {f.reason}" for f in report.failed]
+    return "\n".join(lines)
+
+
+def _progress_bar() -> Progress:
+    """A tqdm bar on stderr (silent when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="file", file=sys.stderr, disable=None, leave=False)
+        bar.n = done
+        if done == total or done % 50 == 0:
+            bar.refresh()
+        if done == total:
+            bar.close()
+
+    return update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The corpus's titles and topics in memory: autocomplete on every keystroke, browsing.
+
+Title completion never touches the database: a sorted list answers prefixes with bisect, a
+word index answers "any word starts with", and rapidfuzz over a first-letter bucket of
+title words repairs typos.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.store import CatalogEntry
+from bot.text import normalize, words
+
+
+class Catalog:
+    def __init__(self, entries: Sequence[CatalogEntry]) -> None:
+        # Newest first (then by quality): browsing order and the tie-break everywhere.
+        self.entries: list[CatalogEntry] = sorted(
+            entries, key=lambda e: (e.published or "", e.quality or 0), reverse=True
+        )
+        self._by_id = {e.id: e for e in self.entries}
+        self._titles = sorted((normalize(e.title), i) for i, e in enumerate(self.entries))
+        self._title_keys = [t for t, _ in self._titles]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(self.entries):
+            for word in dict.fromkeys(words(entry.title)):
+                postings[word].append(i)
+        self._postings = dict(postings)
+        self._words = sorted(self._postings)
+        self._word_buckets: dict[str, list[str]] = defaultdict(list)
+        for word in self._words:
+            self._word_buckets[word[0]].append(word)
+        topics: dict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(self.entries):
+            for topic in entry.topics:
+                topics[topic].append(i)
+        self._topics = dict(topics)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, article_id: str) -> CatalogEntry | None:
+        return self._by_id.get(article_id)
+
+    def topics(self) -> list[tuple[str, int]]:
+        """Every topic with its article count, largest first."""
+        return sorted(
+            ((t, len(ids)) for t, ids in self._topics.items()), key=lambda x: (-x[1], x[0])
+        )
+
+    def by_topic(self, topic: str) -> list[CatalogEntry]:
+        """Articles of a topic (case-insensitive name), newest first."""
+        key = normalize(topic)
+        for name, ids in self._topics.items():
+            if normalize(name) == key:
+                return [self.entries[i] for i in ids]
+        return []
+
+    def complete_topic(self, text: str, limit: int = 25) -> list[str]:
+        names = [t for t, _ in self.topics()]
+        key = normalize(text.strip())
+        if not key:
+            return names[:limit]
+        starts = [n for n in names if normalize(n).startswith(key)]
+        contains = [n for n in names if key in normalize(n) and n not in starts]
+        found = starts + contains
+        if len(found) < limit:
+            fuzzy = process.extract(key, names, scorer=fuzz.WRatio, score_cutoff=60, limit=limit)
+            found += [n for n, _, _ in fuzzy if n not in found]
+        return found[:limit]
+
+    def complete_title(self, text: str, limit: int = 25) -> list[CatalogEntry]:
+        """Titles for autocomplete: whole-title prefix, then every-word prefix, then fuzzy."""
+        key = normalize(text.strip())
+        if not key:
+            return self.entries[:limit]
+        found: dict[int, None] = {}
+        start = bisect.bisect_left(self._title_keys, key)
+        for title, index in self._titles[start:]:
+            if not title.startswith(key) or len(found) >= limit:
+                break
+            found[index] = None
+        query_words = words(key)
+        if len(found) < limit and query_words:
+            for index in self._word_prefix_matches(query_words):
+                found.setdefault(index, None)
+                if len(found) >= limit:
+                    break
+        if len(found) < limit and query_words:
+            for index in self._fuzzy_word_matches(query_words, key):
+                found.setdefault(index, None)
+                if len(found) >= limit:
+                    break
+        return [self.entries[i] for i in found]
+
+    def fuzzy_titles(self, text: str, limit: int = 3) -> list[CatalogEntry]:
+        """The titles closest to `text`, for "did you mean"; may be empty."""
+        return self.complete_title(text, limit) if text.strip() else []
+
+    def _word_prefix_matches(self, query_words: list[str]) -> list[int]:
+        """Titles in which every query word starts some title word, newest first."""
+        result: set[int] | None = None
+        for word in query_words:
+            ids = self._ids_with_word_prefix(word)
+            result = ids if result is None else result & ids
+            if not result:
+                return []
+        return sorted(result or ())
+
+    def _ids_with_word_prefix(self, prefix: str) -> set[int]:
+        ids: set[int] = set()
+        start = bisect.bisect_left(self._words, prefix)
+        for word in self._words[start:]:
+            if not word.startswith(prefix):
+                break
+            ids.update(self._postings[word])
+        return ids
+
+    def _fuzzy_word_matches(self, query_words: list[str], key: str) -> list[int]:
+        """Titles sharing close words with the query (typos), best title match first."""
+        scores: dict[int, float] = defaultdict(float)
+        for word in query_words:
+            if len(word) < 3:
+                continue
+            bucket = self._word_buckets.get(word[0], [])
+            for match, score, _ in process.extract(
+                word, bucket, scorer=fuzz.ratio, score_cutoff=75, limit=10
+            ):
+                for index in self._postings[match]:
+                    scores[index] += score
+        ranked = sorted(scores, key=lambda i: scores[i], reverse=True)[:100]
+        return sorted(
+            ranked,
+            key=lambda i: fuzz.WRatio(key, normalize(self.entries[i].title)),
+            reverse=True,
+        )

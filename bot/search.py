@@ -1,0 +1,193 @@
+"""Query -> ranked hits: FTS5 BM25 candidates, reranked with rapidfuzz, with a confidence.
+
+The pipeline: content words of the query (stopwords out) -> typo repair of unknown words
+against the corpus vocabulary -> an FTS5 OR of quoted terms (user text never reaches FTS5
+syntax raw) -> rerank by weighted term coverage, BM25 and title similarity -> a confidence
+in [0, 1]; below the threshold the answer is "nothing found" with the nearest titles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.catalog import Catalog
+from bot.models import Article, Hit, SearchResult
+from bot.store import CatalogEntry, Store
+from bot.text import content_words, normalize, stem, words
+
+CANDIDATES = 40
+RERANKED = 15  # candidates whose full text is checked for term coverage
+MIN_REPAIR_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    text: str  # the word searched for (repaired if it was a typo)
+    typed: str  # the word as the user typed it
+    weight: float  # inverse document frequency
+    trust: float  # 1.0 for a known word, the similarity for a repaired one, 0 for unknown
+
+
+class Vocabulary:
+    """Corpus words with document frequencies; finds the intended word for a typo."""
+
+    def __init__(self, frequencies: dict[str, int], documents: int) -> None:
+        self.frequencies = frequencies
+        self.documents = max(documents, 1)
+        buckets: dict[tuple[str, int], list[str]] = {}
+        for term in frequencies:
+            if term.isalpha() and MIN_REPAIR_LENGTH - 1 <= len(term) <= 30:
+                buckets.setdefault((term[0], len(term)), []).append(term)
+        self._buckets = buckets
+
+    def idf(self, term: str) -> float:
+        df = self.frequencies.get(term, 0)
+        return math.log((self.documents + 1) / (df + 0.5))
+
+    def repair(self, word: str) -> tuple[str, float] | None:
+        """The most likely intended corpus word and its similarity in [0, 1], if any is close."""
+        if len(word) < MIN_REPAIR_LENGTH or not word.isalpha():
+            return None
+        cutoff = 80 if len(word) >= 6 else 86
+        pool: list[str] = []
+        for length in range(len(word) - 2, len(word) + 3):
+            pool.extend(self._buckets.get((word[0], length), ()))
+        matches = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
+        if not matches:
+            return None
+        best = max(matches, key=lambda m: (m[1], self.frequencies.get(m[0], 0)))
+        return best[0], best[1] / 100
+
+
+class SearchEngine:
+    """Answers queries over one loaded corpus snapshot; rebuild it after a reload."""
+
+    def __init__(
+        self, store: Store, catalog: Catalog, vocabulary: Vocabulary, min_confidence: float
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.vocabulary = vocabulary
+        self.min_confidence = min_confidence
+
+    @classmethod
+    async def load(cls, store: Store, min_confidence: float = 0.5) -> SearchEngine:
+        entries = await store.catalog()
+        vocabulary = Vocabulary(await store.term_frequencies(), len(entries))
+        return cls(store, Catalog(entries), vocabulary, min_confidence)
+
+    def query_terms(self, query: str) -> list[QueryTerm]:
+        terms: list[QueryTerm] = []
+        for word in content_words(query)[:16]:
+            if word in self.vocabulary.frequencies:
+                terms.append(QueryTerm(word, word, self.vocabulary.idf(word), 1.0))
+                continue
+            repaired = self.vocabulary.repair(word)
+            if repaired is None:
+                terms.append(QueryTerm(word, word, self.vocabulary.idf(word), 0.0))
+            else:
+                text, similarity = repaired
+                # Weighted as typed: a repaired rare word should not outweigh the question.
+                weight = max(self.vocabulary.idf(text), self.vocabulary.idf(word) * 0.5)
+                terms.append(QueryTerm(text, word, weight, similarity))
+        return terms
+
+    async def search(self, query: str, limit: int = 10) -> SearchResult:
+        terms = self.query_terms(query)
+        searchable = [t for t in terms if t.trust > 0]
+        if not searchable:
+            return self._nothing(query, terms)
+        ranked = await self.store.bm25_candidates(fts_expression(searchable), CANDIDATES)
+        if not ranked:
+            return self._nothing(query, terms)
+        scored = await self._rerank(query, terms, ranked)
+        best_confidence = scored[0][2]
+        hits = tuple(
+            Hit(entry.id, entry.source, entry.title, round(score, 4))
+            for entry, score, _ in scored[:limit]
+        )
+        if best_confidence < self.min_confidence:
+            return SearchResult(
+                query, False, round(best_confidence, 4), (), tuple(h.title for h in hits[:3])
+            )
+        return SearchResult(query, True, round(best_confidence, 4), hits)
+
+    async def _rerank(
+        self, query: str, terms: list[QueryTerm], ranked: list[tuple[str, float]]
+    ) -> list[tuple[CatalogEntry, float, float]]:
+        best_rank = ranked[0][1] or -1.0
+        texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
+        typed = " ".join(t.typed for t in terms)
+        scored: list[tuple[CatalogEntry, float, float]] = []
+        for position, (article_id, rank) in enumerate(ranked):
+            entry = self.catalog.get(article_id)
+            if entry is None:  # the index is newer than this snapshot
+                continue
+            article = texts.get(article_id)
+            coverage = term_coverage(terms, article) if article else 0.0
+            title_similarity = fuzz.token_set_ratio(typed, normalize(entry.title)) / 100
+            topical = max(
+                (fuzz.ratio(typed, normalize(t)) / 100 for t in entry.topics), default=0.0
+            )
+            bm25 = rank / best_rank if best_rank else 0.0
+            confidence = max(
+                coverage * (0.75 + 0.25 * max(title_similarity, bm25)),
+                title_similarity if title_similarity >= 0.9 else 0.0,
+                topical if topical >= 0.95 else 0.0,
+            )
+            score = 0.5 * coverage + 0.2 * bm25 + 0.3 * title_similarity - 0.001 * position
+            scored.append((entry, score, confidence))
+        scored.sort(key=lambda item: item[1], reverse=True)
+        return scored
+
+    def _nothing(self, query: str, terms: list[QueryTerm]) -> SearchResult:
+        typed = " ".join(t.typed for t in terms)
+        nearest = tuple(e.title for e in self.catalog.fuzzy_titles(typed, 3)) if typed else ()
+        return SearchResult(query, False, 0.0, (), nearest)
+
+    async def similar(self, article: Article, limit: int = 3) -> list[CatalogEntry]:
+        """Corpus articles most like `article` (by its title and topics), itself excluded."""
+        terms = [
+            QueryTerm(w, w, self.vocabulary.idf(w), 1.0)
+            for w in content_words(f"{article.title} {' '.join(article.topics)}")
+            if w in self.vocabulary.frequencies
+        ]
+        if not terms:
+            return []
+        ranked = await self.store.bm25_candidates(fts_expression(terms), limit + 1)
+        entries = (self.catalog.get(i) for i, _ in ranked if i != article.id)
+        return [e for e in entries if e is not None][:limit]
+
+
+def fts_expression(terms: Iterable[QueryTerm]) -> str:
+    """An FTS5 OR of quoted terms: quoting makes every character literal to FTS5."""
+    quoted = ('"' + t.text.replace('"', '""') + '"' for t in terms)
+    return " OR ".join(dict.fromkeys(quoted))
+
+
+def term_coverage(terms: list[QueryTerm], article: Article) -> float:
+    """Share of the query's weight that the article contains; fields near the top count more."""
+    head = _stems(f"{article.title} {article.summary} {' '.join(article.topics)}")
+    tail = _stems(
+        f"{article.body} {' '.join(r.title for r in article.related)} "
+        f"{article.provider.name if article.provider else ''} {' '.join(article.authors)}"
+    )
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    found = 0.0
+    for term in terms:
+        key = stem(term.text)
+        if key in head:
+            found += term.weight * term.trust
+        elif key in tail:
+            found += term.weight * term.trust * 0.85
+    return found / total
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text)}

@@ -1,0 +1,356 @@
+"""The SQLite store (aiosqlite): articles, their FTS5 index, and incremental reloads.
+
+A file database gets two connections: reads go through one, reloads write through the other
+inside a single transaction, so with WAL a reader keeps seeing the previous corpus until the
+reload commits. `:memory:` uses one connection for both (tests only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Article, IngestFailure, ReloadReport
+from bot.store import codec
+from bot.store.changes import Changes, FileState, KnownFile, Progress, display_path, scan_changes
+from bot.store.digests import DigestStore
+from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
+from bot.text import words
+
+log = logging.getLogger(__name__)
+
+_SELECT_ARTICLE = f"SELECT {', '.join(codec.ROW_COLUMNS)} FROM articles"
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(codec.ROW_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(codec.ROW_COLUMNS))})"
+)
+_FTS_COLS = ", ".join(FTS_COLUMNS)
+_FTS_INSERT = (
+    f"INSERT INTO articles_fts (rowid, {_FTS_COLS}) SELECT rowid, {_FTS_COLS} FROM articles "
+    "WHERE id = ?"
+)
+_FTS_DELETE = (
+    f"INSERT INTO articles_fts (articles_fts, rowid, {_FTS_COLS}) "
+    f"SELECT 'delete', rowid, {_FTS_COLS} FROM articles WHERE id = ?"
+)
+_BM25 = f"bm25(articles_fts, {', '.join(str(w) for w in FTS_WEIGHTS)})"
+_FTS_SEARCH = (
+    f"SELECT a.id, {_BM25} AS rank FROM articles_fts "
+    "JOIN articles a ON a.rowid = articles_fts.rowid "
+    "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?"
+)
+_UPSERT_FILE = (
+    "INSERT INTO files (corpus, source, size, mtime_ns, hash, article_id, status, reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (corpus, source) DO UPDATE SET "
+    "size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash, "
+    "article_id = excluded.article_id, status = excluded.status, reason = excluded.reason"
+)
+_ADD_TERMS = (
+    "INSERT INTO terms (term, df) VALUES (?, ?) "
+    "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df"
+)
+
+
+class NotFoundError(LookupError):
+    """No article with that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """What the in-memory indexes (autocomplete, browsing, digests) need of an article."""
+
+    id: str
+    source: str
+    title: str
+    topics: tuple[str, ...]
+    published: str | None
+    quality: int | None
+    related: tuple[str, ...]  # related titles
+
+
+class Store:
+    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._reload_lock = asyncio.Lock()
+        # Every write goes through `writer`; one writer at a time, so a digest claim can
+        # never commit half of a reload's transaction.
+        self._write_lock = asyncio.Lock()
+        self.digests = DigestStore(writer, self._write_lock)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        if str(path) == ":memory:":
+            conn = await _connect(":memory:")
+            await migrate(conn)
+            return cls(conn, conn)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        await writer.execute("PRAGMA journal_mode = WAL")
+        await migrate(writer)
+        reader = await _connect(path)
+        return cls(reader, writer)
+
+    async def close(self) -> None:
+        await self._reader.close()
+        if self._writer is not self._reader:
+            await self._writer.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        return await self._scalar("SELECT count(*) FROM articles")
+
+    async def get_article(self, article_id: str) -> Article:
+        async with self._reader.execute(f"{_SELECT_ARTICLE} WHERE id = ?", (article_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFoundError(article_id)
+        return codec.article_from_row(row)
+
+    async def get_articles(self, article_ids: Sequence[str]) -> list[Article]:
+        """The articles with these ids that exist, in the order given."""
+        if not article_ids:
+            return []
+        marks = ", ".join("?" * len(article_ids))
+        async with self._reader.execute(
+            f"{_SELECT_ARTICLE} WHERE id IN ({marks})", tuple(article_ids)
+        ) as cur:
+            by_id = {row["id"]: codec.article_from_row(row) for row in await cur.fetchall()}
+        return [by_id[i] for i in article_ids if i in by_id]
+
+    async def iter_articles(self) -> AsyncIterator[Article]:
+        async with self._reader.execute(f"{_SELECT_ARTICLE} ORDER BY source") as cur:
+            async for row in cur:
+                yield codec.article_from_row(row)
+
+    async def bm25_candidates(self, match: str, limit: int) -> list[tuple[str, float]]:
+        """(id, bm25 rank) for an FTS5 MATCH expression built by the caller, best first.
+
+        `match` must come from `search.fts_expression` (quoted terms), never raw user text.
+        bm25 ranks are negative; lower is better.
+        """
+        async with self._reader.execute(_FTS_SEARCH, (match, limit)) as cur:
+            return [(row[0], row[1]) for row in await cur.fetchall()]
+
+    async def catalog(self) -> list[CatalogEntry]:
+        sql = "SELECT id, source, title, topics, published, quality, related FROM articles"
+        async with self._reader.execute(sql) as cur:
+            return [
+                CatalogEntry(
+                    id=row["id"],
+                    source=row["source"],
+                    title=row["title"],
+                    topics=tuple(t for t in row["topics"].split("\n") if t),
+                    published=row["published"],
+                    quality=row["quality"],
+                    related=tuple(t for t in row["related"].split("\n") if t),
+                )
+                for row in await cur.fetchall()
+            ]
+
+    async def term_frequencies(self) -> dict[str, int]:
+        async with self._reader.execute("SELECT term, df FROM terms") as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def last_reload(self) -> tuple[float, ReloadReport] | None:
+        """When the last reload finished (Unix time) and its report, if there was one."""
+        async with self._reader.execute("SELECT value FROM meta WHERE key = 'last_reload'") as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        saved = json.loads(row[0])
+        report = ReloadReport(**{**saved["report"], "failed": []})
+        report.failed = [IngestFailure(**f) for f in saved["report"]["failed"]]
+        return saved["finished_at"], report
+
+    # -- reload --------------------------------------------------------------------------
+
+    async def reload(
+        self, corpora: Sequence[Path], progress: Progress | None = None
+    ) -> ReloadReport:
+        """Make the database mirror `corpora`, changing only what changed on disk.
+
+        Parsing happens outside the transaction (in a worker thread); the writes happen in
+        one transaction, so readers see the old corpus or the new one, never half of each.
+        A file that fails to parse keeps its previously loaded version.
+        """
+        async with self._reload_lock:
+            started = time.perf_counter()
+            known = await self._known_files()
+            changes = await asyncio.to_thread(scan_changes, corpora, known, progress)
+            async with self._write_lock:
+                report = await self._apply(changes)
+                report.duration_s = time.perf_counter() - started
+                await self._save_report(report)
+            return report
+
+    async def _known_files(self) -> dict[tuple[str, str], KnownFile]:
+        sql = "SELECT corpus, source, size, mtime_ns, hash, status FROM files"
+        async with self._writer.execute(sql) as cur:
+            return {
+                (row[0], row[1]): KnownFile(row[2], row[3], row[4], row[5])
+                for row in await cur.fetchall()
+            }
+
+    async def _apply(self, changes: Changes) -> ReloadReport:
+        report = ReloadReport(unchanged=changes.unchanged + len(changes.touched))
+        report.failed = [
+            IngestFailure(path, "corpus directory not found") for path in changes.missing_corpora
+        ]
+        db = self._writer
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            sources = await self._sources_by_id()
+            term_delta: Counter[str] = Counter()
+            for state in changes.parsed:
+                await self._apply_file(state, sources, report, term_delta)
+            for state in changes.touched:
+                await db.execute(
+                    "UPDATE files SET size = ?, mtime_ns = ? WHERE corpus = ? AND source = ?",
+                    (state.size, state.mtime_ns, state.corpus, state.source),
+                )
+            for corpus, source in changes.gone:
+                article_id = await self._article_id_of(corpus, source)
+                if article_id is not None:
+                    term_delta.subtract(await self._terms_of(article_id))
+                    await self._delete_article(article_id)
+                    report.removed.append(source)
+                await db.execute(
+                    "DELETE FROM files WHERE corpus = ? AND source = ?", (corpus, source)
+                )
+            await self._update_terms(term_delta)
+            report.skipped_removed = await self._removed_sources()
+            report.total = await self._scalar("SELECT count(*) FROM articles", db)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        return report
+
+    async def _apply_file(
+        self,
+        state: FileState,
+        sources: dict[str, tuple[str, str]],
+        report: ReloadReport,
+        term_delta: Counter[str],
+    ) -> None:
+        db = self._writer
+        if state.status == "failed":
+            # Keep whatever was loaded before, and its files row, so the next reload retries.
+            report.failed.append(
+                IngestFailure(display_path(state.corpus, state.source), state.reason or "")
+            )
+            return
+        previous = await self._article_id_of(state.corpus, state.source)
+        if previous is not None:
+            term_delta.subtract(await self._terms_of(previous))
+            await self._delete_article(previous)
+        article = state.article
+        if article is not None:
+            owner = sources.get(article.id)
+            if owner is not None and owner != (state.corpus, state.source):
+                reason = f"same path as {display_path(*owner)}, which is already loaded"
+                report.failed.append(
+                    IngestFailure(display_path(state.corpus, state.source), reason)
+                )
+                return
+            await db.execute(_INSERT_ARTICLE, codec.article_to_row(article, state.corpus))
+            await db.execute(_FTS_INSERT, (article.id,))
+            term_delta.update(_article_terms(article))
+            sources[article.id] = (state.corpus, state.source)
+            (report.updated if previous else report.added).append(state.source)
+        await db.execute(
+            _UPSERT_FILE,
+            (
+                state.corpus,
+                state.source,
+                state.size,
+                state.mtime_ns,
+                state.hash,
+                article.id if article else None,
+                state.status,
+                state.reason,
+            ),
+        )
+
+    async def _sources_by_id(self) -> dict[str, tuple[str, str]]:
+        async with self._writer.execute("SELECT id, corpus, source FROM articles") as cur:
+            return {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
+
+    async def _article_id_of(self, corpus: str, source: str) -> str | None:
+        async with self._writer.execute(
+            "SELECT id FROM articles WHERE corpus = ? AND source = ?", (corpus, source)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def _terms_of(self, article_id: str) -> set[str]:
+        async with self._writer.execute(
+            "SELECT title, summary, topics, body, provider, related FROM articles WHERE id = ?",
+            (article_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return set(words(" ".join(row))) if row else set()
+
+    async def _delete_article(self, article_id: str) -> None:
+        await self._writer.execute(_FTS_DELETE, (article_id,))
+        await self._writer.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    async def _update_terms(self, delta: Counter[str]) -> None:
+        changed = [(term, n) for term, n in delta.items() if n]
+        if not changed:
+            return
+        await self._writer.executemany(_ADD_TERMS, changed)
+        await self._writer.execute("DELETE FROM terms WHERE df <= 0")
+
+    async def _removed_sources(self) -> list[str]:
+        async with self._writer.execute(
+            "SELECT source FROM files WHERE status = 'removed' ORDER BY source"
+        ) as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    async def _save_report(self, report: ReloadReport) -> None:
+        value = json.dumps({"finished_at": time.time(), "report": asdict(report)})
+        await self._writer.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_reload', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (value,),
+        )
+        await self._writer.commit()
+
+    async def _scalar(self, sql: str, conn: aiosqlite.Connection | None = None) -> Any:
+        async with (conn or self._reader).execute(sql) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+
+def _article_terms(article: Article) -> set[str]:
+    # The same text as the FTS columns, so deletes subtract exactly what inserts added.
+    row = codec.article_to_row(article, "")
+    return set(words(" ".join(row[3:9])))
+
+
+async def _connect(path: str | Path) -> aiosqlite.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    return conn

@@ -1,0 +1,102 @@
+"""The database schema, one migration per version, tracked in `PRAGMA user_version`."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+# Column weights for bm25(), in FTS column order: title, summary, topics, body, provider, related.
+FTS_WEIGHTS = (10.0, 4.0, 6.0, 1.0, 2.0, 2.0)
+FTS_COLUMNS = ("title", "summary", "topics", "body", "provider", "related")
+
+_V1 = """
+CREATE TABLE articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    corpus TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    topics TEXT NOT NULL,      -- one topic a line
+    body TEXT NOT NULL,
+    provider TEXT NOT NULL,    -- provider name and authors, for search
+    related TEXT NOT NULL,     -- titles of the article's related links, for search
+    published TEXT,
+    quality INTEGER,
+    data TEXT NOT NULL         -- JSON: every other Article field
+);
+CREATE INDEX articles_by_published ON articles (published DESC, quality DESC);
+
+-- External-content index: the text lives once, in `articles`.
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, summary, topics, body, provider, related,
+    content = 'articles', content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+-- Raw (unstemmed) words and their document frequency: typo repair and term weights.
+CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+
+-- What each corpus file looked like when last loaded, for incremental reloads.
+CREATE TABLE files (
+    corpus TEXT NOT NULL,
+    source TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    article_id TEXT,           -- NULL when the file is marked removed or never parsed
+    status TEXT NOT NULL,      -- 'loaded', 'removed' or 'failed'
+    reason TEXT,
+    PRIMARY KEY (corpus, source)
+) WITHOUT ROWID;
+
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+_V2 = """
+CREATE TABLE digest_settings (
+    guild_id INTEGER PRIMARY KEY,
+    channel_id INTEGER,
+    time TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    topics TEXT NOT NULL,          -- JSON list
+    enabled INTEGER NOT NULL,
+    cycle INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    last_error TEXT,
+    last_posted_at TEXT
+);
+
+-- One row per guild and local day: claimed before sending, message_id stored after.
+CREATE TABLE digest_posts (
+    guild_id INTEGER NOT NULL,
+    local_date TEXT NOT NULL,
+    channel_id INTEGER NOT NULL,
+    message_id INTEGER,
+    article_ids TEXT NOT NULL,     -- JSON list
+    cycle INTEGER NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (guild_id, local_date)
+);
+
+-- Articles already featured in a guild's current cycle.
+CREATE TABLE digest_featured (
+    guild_id INTEGER NOT NULL,
+    cycle INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (guild_id, cycle, article_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Bring the schema up to the newest version; returns that version."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = row[0] if row else 0
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; the version bump is part of the same script.
+        await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)

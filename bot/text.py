@@ -1,0 +1,96 @@
+"""Word-level helpers shared by search and answer: tokens, stopwords, light stems, sentences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+
+MAX_QUERY_CHARS = 500
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have
+    haven't having he her here hers herself him himself his how i if in into is isn't it it's
+    its itself let's me more most mustn't my myself no nor not of off on once only or other
+    ought our ours ourselves out over own same shan't she should shouldn't so some such than
+    that that's the their theirs them themselves then there there's these they this those
+    through to too under until up very was wasn't we were weren't what what's when where which
+    while who who's whom why will with won't would wouldn't you your yours yourself
+    yourselves
+    also anyone anything article articles tell know find show want need get got use using
+    way ways something someone thing things please thanks hi hello hey
+    """.split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC-fold and lower-case, so full-width letters and ligatures match plain ones."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of `text`, apostrophes kept inside words ("don't")."""
+    return [w.replace("’", "'") for w in _WORD.findall(normalize(text))]
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry meaning: no stopwords, no single letters, no duplicates, in order."""
+    seen: dict[str, None] = {}
+    for word in words(text[:MAX_QUERY_CHARS]):
+        word = word.removesuffix("'s")
+        if len(word) > 1 and word not in STOPWORDS and not word.isdigit():
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "encodes"/"encoding" with "encode".
+
+    Deliberately crude (no dictionary): it is only used to compare words, never shown.
+    """
+    for suffix in (
+        "ational",
+        "ations",
+        "ation",
+        "ings",
+        "ing",
+        "ies",
+        "ied",
+        "ers",
+        "ed",
+        "es",
+        "er",
+        "ly",
+        "s",
+        "e",
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if suffix == "ies" or suffix == "ied":
+                word += "y"
+            break
+    return word
+
+
+def sentences(text: str) -> list[str]:
+    """Split clean text into sentences; paragraph breaks always end a sentence."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        if paragraph:
+            out.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
+    return out
+
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]])")
+
+
+def escape_markdown(text: str) -> str:
+    """Make corpus text literal in Discord markdown (it formats *, _, ~, `, |, > and links)."""
+    return _MARKDOWN.sub(r"\\\1", text)
