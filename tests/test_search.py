@@ -1,0 +1,99 @@
+"""Search as a member would use it: questions, typos, half titles, and questions with no answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search import SearchEngine, fts_expression
+from tests.conftest import needs_shared_corpus
+
+DOPAMINE_SEED = "002_060ea2ca1cd9a942.txt"
+QUESTION_SEED = "003_dd0ec8e4cc14ac45.txt"
+
+
+async def test_question_finds_the_article_that_answers_it(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("What do dopamine neurons encode?")
+
+    assert result.answered
+    assert result.hits[0].source == DOPAMINE_SEED
+    assert 0 < result.confidence <= 1
+
+
+async def test_typos_are_repaired(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("dopamin nurons rewrd")
+
+    assert result.answered
+    assert result.hits[0].source == DOPAMINE_SEED
+
+
+async def test_half_remembered_title(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("if deep learning is the answer")
+
+    assert result.answered
+    assert result.hits[0].source == QUESTION_SEED
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["best pizza in naples", "how do I file my taxes", "kubernetes ingress controller",
+     "zxqv blorp", "the", "?"],
+)
+async def test_unanswerable_question_says_nothing_found(
+    seed_engine: SearchEngine, question: str
+) -> None:
+    result = await seed_engine.search(question)
+
+    assert not result.answered
+    assert result.hits == ()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "", "   ", "x" * 5000, "neural " * 800, '"', '""neural"', "NEAR(brain dopamine)",
+        "title:brain", "*", "-", "brain*", "-brain", "brain AND OR NOT", "^brain", "{brain}",
+        "brain:", "🧠 neurons 🤖", "מה עושים נוירונים של דופמין", "عصبونات الدوبامين",
+        "\x00\x1f", "'; DROP TABLE articles; --", "brain\nneurons", "(((", "🧠",
+    ],
+)
+async def test_hostile_queries_never_raise(seed_engine: SearchEngine, query: str) -> None:
+    result = await seed_engine.search(query)
+
+    assert result.answered in (True, False)
+    assert all(0 <= h.score for h in result.hits)
+
+
+async def test_fts_expression_quotes_user_words() -> None:
+    from bot.search import QueryTerm
+
+    expression = fts_expression([QueryTerm('a"b', 'a"b', 1.0, 1.0), QueryTerm("near", "", 1, 1)])
+
+    assert expression == '"a""b" OR "near"'
+
+
+async def test_nothing_found_offers_nearest_titles(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("artifical brians desgin")
+
+    assert result.answered or result.nearest
+
+
+async def test_title_autocomplete_prefix_words_and_typos(seed_engine: SearchEngine) -> None:
+    catalog = seed_engine.catalog
+
+    assert catalog.complete_title("Deep Neu")[0].title.startswith("Deep Neural Networks")
+    assert any("Designing artificial brains" in e.title for e in catalog.complete_title("brains real"))
+    assert any("Designing artificial brains" in e.title for e in catalog.complete_title("desgining"))
+    assert len(catalog.complete_title("")) == 5
+
+
+@needs_shared_corpus
+async def test_full_corpus_question_and_limits(full_engine: SearchEngine) -> None:
+    result = await full_engine.search("What do dopamine neurons encode?")
+    assert result.answered and result.hits[0].source == DOPAMINE_SEED
+
+    timer = await full_engine.search("power apps timer control animations")
+    assert timer.answered
+    assert "Timer" in timer.hits[0].title
+
+    assert len(full_engine.catalog.complete_title("power")) == 25
+    assert len(full_engine.catalog.complete_title("")) == 25
