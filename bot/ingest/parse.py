@@ -1,0 +1,47 @@
+"""The ingest entry points: a file, its bytes or its text -> one Article."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from bot.ingest import frontmatter_doc, plaintext, scraped
+from bot.ingest.decode import decode, read_bytes
+from bot.ingest.detect import Shape, detect_shape
+from bot.ingest.errors import IngestError
+from bot.models import Article
+
+_PARSERS: dict[Shape, Callable[[str, str], Article]] = {
+    "frontmatter": frontmatter_doc.parse,
+    "scraped": scraped.parse,
+    "plaintext": plaintext.parse,
+}
+
+
+def parse_file(path: Path, root: Path) -> Article:
+    """Parse `path`; its `source` is the path relative to the corpus `root`."""
+    source = path.relative_to(root).as_posix()
+    return parse_bytes(read_bytes(path, source), source)
+
+
+def parse_bytes(data: bytes, source: str) -> Article:
+    """Validate and decode raw file content, then parse it."""
+    return parse_text(decode(data, source), source)
+
+
+def parse_text(text: str, source: str) -> Article:
+    """Parse already-decoded text with the parser its content calls for."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise IngestError(source, "empty file")
+    return _PARSERS[detect_shape(text)](text, source)
+
+
+def iter_corpus_files(root: Path) -> Iterator[Path]:
+    """Every regular file under `root`, sorted, skipping hidden files and folders (.git)."""
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]  # prune
+        found.extend(Path(folder, name) for name in names if not name.startswith("."))
+    yield from (path for path in sorted(found) if path.is_file())
