@@ -11,6 +11,9 @@ from bot.text import content_words, escape_markdown, sentences, stem, words
 MAX_PASSAGE_SENTENCES = 3
 MAX_PASSAGE_CHARS = 600
 SIMILAR_ARTICLES = 3
+# A sentence opening with one of these refers back ("This sort of signal, called ..."), so it
+# finishes the thought of the sentence before it and belongs in the same passage.
+_REFERS_BACK = frozenset({"this", "these", "that", "those", "such", "it", "they", "its"})
 
 
 async def build_answer(
@@ -64,7 +67,20 @@ def best_passage(article: Article, query: str) -> str:
             fits = length == 1 or len(_window(candidates, start, length)) <= MAX_PASSAGE_CHARS
             if score > best_score and fits:
                 best_start, best_len, best_score = start, length, score
+    best_len = _with_continuations(candidates, best_start, best_len)
     return _emphasise(_window(candidates, best_start, best_len), wanted)
+
+
+def _with_continuations(candidates: list[str], start: int, length: int) -> int:
+    """Grow the window over following sentences that refer back to it, within the limits."""
+    while length < MAX_PASSAGE_SENTENCES and start + length < len(candidates):
+        following = words(candidates[start + length][:20])
+        if not following or following[0] not in _REFERS_BACK:
+            break
+        if len(_window(candidates, start, length + 1)) > MAX_PASSAGE_CHARS:
+            break
+        length += 1
+    return length
 
 
 def _matched(sentence: str, wanted: set[str]) -> set[str]:

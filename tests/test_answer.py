@@ -7,9 +7,13 @@ from bot.render import answer_embed, answer_text, embed_length
 from bot.search import SearchEngine
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
+DESIGNING_BRAINS = "Designing artificial brains can help us learn more about real ones"
+QUANTA_RELATED = (
+    "https://www.quantamagazine.org/deep-neural-networks-help-to-explain-living-brains-20201028/"
+)
 
 
-async def _answer(engine: SearchEngine, question: str):  # noqa: ANN202
+async def _answer(engine: SearchEngine, question: str):
     result = await engine.search(question, limit=1)
     article = await engine.store.get_article(result.hits[0].article_id)
     return await build_answer(engine, article, question, result.confidence)
@@ -18,7 +22,7 @@ async def _answer(engine: SearchEngine, question: str):  # noqa: ANN202
 async def test_dopamine_answer_quotes_reward_prediction_error(seed_engine: SearchEngine) -> None:
     answer = await _answer(seed_engine, DOPAMINE_QUESTION)
 
-    assert answer.article.title == "Designing artificial brains can help us learn more about real ones"
+    assert answer.article.title == DESIGNING_BRAINS
     assert "**dopamine**" in answer.passage
     assert "reward prediction error" in answer.passage
     assert answer.summary
@@ -28,7 +32,7 @@ async def test_related_links_include_the_articles_own_list(seed_engine: SearchEn
     answer = await _answer(seed_engine, "deep neural networks decipher how brains work wired")
 
     urls = [r.url for r in answer.related]
-    assert "https://www.quantamagazine.org/deep-neural-networks-help-to-explain-living-brains-20201028/" in urls
+    assert QUANTA_RELATED in urls
     assert all(u and u.startswith("https://") for u in urls)
     assert answer.article.url not in urls
 

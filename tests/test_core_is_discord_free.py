@@ -6,15 +6,22 @@ import subprocess
 import sys
 
 CORE = [
-    "bot.models", "bot.settings", "bot.text", "bot.ingest", "bot.store", "bot.search",
-    "bot.catalog", "bot.answer", "bot.render", "bot.__main__",
+    "bot.models",
+    "bot.settings",
+    "bot.text",
+    "bot.ingest",
+    "bot.store",
+    "bot.search",
+    "bot.catalog",
+    "bot.answer",
+    "bot.render",
+    "bot.__main__",
 ]
 
 
 def test_core_modules_import_without_discord() -> None:
-    code = (
-        "import sys; sys.modules['discord'] = None\n"
-        + "\n".join(f"import {name}" for name in CORE)
+    code = "import sys; sys.modules['discord'] = None\n" + "\n".join(
+        f"import {name}" for name in CORE
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

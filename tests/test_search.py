@@ -35,8 +35,14 @@ async def test_half_remembered_title(seed_engine: SearchEngine) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["best pizza in naples", "how do I file my taxes", "kubernetes ingress controller",
-     "zxqv blorp", "the", "?"],
+    [
+        "best pizza in naples",
+        "how do I file my taxes",
+        "kubernetes ingress controller",
+        "zxqv blorp",
+        "the",
+        "?",
+    ],
 )
 async def test_unanswerable_question_says_nothing_found(
     seed_engine: SearchEngine, question: str
@@ -50,17 +56,37 @@ async def test_unanswerable_question_says_nothing_found(
 @pytest.mark.parametrize(
     "query",
     [
-        "", "   ", "x" * 5000, "neural " * 800, '"', '""neural"', "NEAR(brain dopamine)",
-        "title:brain", "*", "-", "brain*", "-brain", "brain AND OR NOT", "^brain", "{brain}",
-        "brain:", "🧠 neurons 🤖", "מה עושים נוירונים של דופמין", "عصبونات الدوبامين",
-        "\x00\x1f", "'; DROP TABLE articles; --", "brain\nneurons", "(((", "🧠",
+        "",
+        "   ",
+        "x" * 5000,
+        "neural " * 800,
+        '"',
+        '""neural"',
+        "NEAR(brain dopamine)",
+        "title:brain",
+        "*",
+        "-",
+        "brain*",
+        "-brain",
+        "brain AND OR NOT",
+        "^brain",
+        "{brain}",
+        "brain:",
+        "🧠 neurons 🤖",
+        "מה עושים נוירונים של דופמין",
+        "عصبونات الدوبامين",
+        "\x00\x1f",
+        "'; DROP TABLE articles; --",
+        "brain\nneurons",
+        "(((",
+        "🧠",
     ],
 )
 async def test_hostile_queries_never_raise(seed_engine: SearchEngine, query: str) -> None:
     result = await seed_engine.search(query)
 
     assert result.answered in (True, False)
-    assert all(0 <= h.score for h in result.hits)
+    assert all(h.score >= 0 for h in result.hits)
 
 
 async def test_fts_expression_quotes_user_words() -> None:
@@ -81,8 +107,8 @@ async def test_title_autocomplete_prefix_words_and_typos(seed_engine: SearchEngi
     catalog = seed_engine.catalog
 
     assert catalog.complete_title("Deep Neu")[0].title.startswith("Deep Neural Networks")
-    assert any("Designing artificial brains" in e.title for e in catalog.complete_title("brains real"))
-    assert any("Designing artificial brains" in e.title for e in catalog.complete_title("desgining"))
+    for typed in ("brains real", "desgining"):
+        assert any("Designing artificial brains" in e.title for e in catalog.complete_title(typed))
     assert len(catalog.complete_title("")) == 5
 
 

@@ -1,0 +1,105 @@
+"""The core's one entry point for the CLI and the bot: ask, search, browse, reload.
+
+It owns the current SearchEngine snapshot and swaps it only after a reload committed, so
+a failed reload leaves the old corpus serving.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import build_answer
+from bot.models import Answer, Article, ReloadReport, SearchResult
+from bot.search import SearchEngine
+from bot.settings import Settings
+from bot.store import CatalogEntry, NotFoundError, Store
+from bot.store.changes import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AskOutcome:
+    result: SearchResult
+    answers: tuple[Answer, ...] = ()  # one per hit, best first; empty when not answered
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answers)
+
+
+class Library:
+    def __init__(self, store: Store, engine: SearchEngine, settings: Settings) -> None:
+        self.store = store
+        self.engine = engine
+        self.settings = settings
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, db_path: Path | None = None, progress: Progress | None = None
+    ) -> Library:
+        """Open the database; on first use fill it from the configured corpus."""
+        store = await Store.open(db_path or settings.db_path)
+        try:
+            if await store.last_reload() is None:
+                report = await store.reload(settings.corpus_dirs, progress=progress)
+                log.info("first load: %s articles, %s failed", report.total, len(report.failed))
+            engine = await SearchEngine.load(store, settings.min_confidence)
+        except BaseException:
+            await store.close()
+            raise
+        return cls(store, engine, settings)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def __aenter__(self) -> Library:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def catalog(self):
+        return self.engine.catalog
+
+    async def search(self, query: str, limit: int = 10) -> SearchResult:
+        return await self.engine.search(query, limit)
+
+    async def ask(self, question: str, limit: int = 5) -> AskOutcome:
+        """The answer to a question, plus the next-best answers for paging."""
+        engine = self.engine  # one snapshot for the whole question, even across a reload
+        result = await engine.search(question, limit)
+        if not result.answered:
+            return AskOutcome(result)
+        articles = await self.store.get_articles([h.article_id for h in result.hits])
+        answers = [
+            await build_answer(engine, article, question, result.confidence) for article in articles
+        ]
+        return AskOutcome(result, tuple(answers))
+
+    async def answer_for(self, article_id: str, question: str = "") -> Answer:
+        """The full card of one article (raises NotFoundError)."""
+        article = await self.store.get_article(article_id)
+        return await build_answer(self.engine, article, question, 1.0)
+
+    async def article(self, article_id: str) -> Article:
+        return await self.store.get_article(article_id)
+
+    async def more_like(self, article_id: str, limit: int = 5) -> list[CatalogEntry]:
+        article = await self.store.get_article(article_id)
+        return await self.engine.similar(article, limit)
+
+    async def reload(
+        self, corpora: Sequence[Path] | None = None, progress: Progress | None = None
+    ) -> ReloadReport:
+        """Re-ingest; the new snapshot serves only once it is fully built."""
+        report = await self.store.reload(corpora or self.settings.corpus_dirs, progress)
+        self.engine = await SearchEngine.load(self.store, self.settings.min_confidence)
+        return report
+
+
+__all__ = ["AskOutcome", "Library", "NotFoundError"]
