@@ -64,7 +64,8 @@ CREATE TABLE digest_settings (
     cycle INTEGER NOT NULL DEFAULT 0,
     disabled_reason TEXT,
     last_error TEXT,
-    last_posted_at TEXT
+    last_posted_at TEXT,
+    schedule_since TEXT            -- ISO UTC: scheduled times before this are not owed
 );
 
 -- One row per guild and local day: claimed before sending, message_id stored after.
@@ -79,7 +80,7 @@ CREATE TABLE digest_posts (
     PRIMARY KEY (guild_id, local_date)
 );
 
--- Articles already featured in a guild's current cycle.
+-- Articles featured in each of a guild's cycles.
 CREATE TABLE digest_featured (
     guild_id INTEGER NOT NULL,
     cycle INTEGER NOT NULL,
