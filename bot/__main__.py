@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from bot.answer import build_answer
+from bot.library import Library
 from bot.models import ReloadReport, SearchResult
 from bot.render import answer_text, nothing_found_text
 from bot.search import SearchEngine
@@ -94,14 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _open(args: argparse.Namespace, settings: Settings) -> Store:
-    """Open the database; on first use fill it from the configured corpus."""
-    store = await Store.open(args.db or settings.db_path)
-    if await store.last_reload() is None:
-        print(f"First run: loading {', '.join(map(str, settings.corpus_dirs))}…", file=sys.stderr)
-        report = await store.reload(settings.corpus_dirs, progress=_progress_bar())
-        print(format_report(report), file=sys.stderr)
-    return store
+async def _open(args: argparse.Namespace, settings: Settings) -> Library:
+    """The library on the chosen database, filled from the configured corpus on first use."""
+    return await Library.open(settings, args.db, progress=_progress_bar())
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,15 +108,12 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    async with await _open(args, settings) as store:
-        engine = await SearchEngine.load(store, settings.min_confidence)
-        result = await engine.search(args.question, limit=1)
-        if not result.answered:
-            print(nothing_found_text(result))
-            return 0
-        article = await store.get_article(result.hits[0].article_id)
-        answer = await build_answer(engine, article, args.question, result.confidence)
-        print(answer_text(answer, ansi=sys.stdout.isatty()))
+    async with await _open(args, settings) as library:
+        outcome = await library.ask(args.question, limit=1)
+    if outcome.answered:
+        print(answer_text(outcome.answers[0], ansi=sys.stdout.isatty()))
+    else:
+        print(nothing_found_text(outcome.result))
     return 0
 
 
@@ -129,8 +121,8 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
     if (args.query is None) == (args.batch is None):
         print("articlebot search: give a QUERY or --batch FILE", file=sys.stderr)
         return 2
-    async with await _open(args, settings) as store:
-        engine = await SearchEngine.load(store, settings.min_confidence)
+    async with await _open(args, settings) as library:
+        engine = library.engine
         if args.batch is not None:
             with args.batch.open(encoding="utf-8") as lines:
                 for line in lines:
@@ -172,8 +164,8 @@ def result_json(result: SearchResult) -> dict[str, object]:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    async with await _open(args, settings) as store:
-        async for article in store.iter_articles():
+    async with await _open(args, settings) as library:
+        async for article in library.store.iter_articles():
             sys.stdout.write(json.dumps(asdict(article), ensure_ascii=False) + "\n")
     return 0
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.models import Answer, Article, RelatedLink, SearchResult
+from bot.models import Answer, Article, Hit, RelatedLink, SearchResult
 from bot.text import escape_markdown
+
+if TYPE_CHECKING:
+    from bot.store import CatalogEntry
 
 # Discord's documented limits.
 TITLE_MAX = 256
@@ -24,6 +27,11 @@ BUTTON_URL_MAX = 512
 CHOICE_MAX = 100
 CUSTOM_ID_MAX = 100
 CONTENT_MAX = 2000
+BUTTON_LABEL_MAX = 80
+SELECT_LABEL_MAX = 100
+SELECT_DESCRIPTION_MAX = 100
+SELECT_OPTIONS_MAX = 25
+PLACEHOLDER_MAX = 150
 
 SUMMARY_MAX = 700
 RELATED_SHOWN = 5
@@ -143,6 +151,159 @@ def _join_within(lines: list[str], limit: int) -> str:
             break
         kept.append(line)
     return "\n".join(kept) or truncate(lines[0], limit)
+
+
+# -- lists, cards and menus ---------------------------------------------------------------
+
+LIST_PER_PAGE = 10
+TOPICS_PER_PAGE = 20
+
+
+def paged_answer_embed(answer: Answer, index: int, total: int) -> dict[str, Any]:
+    """The answer card with "answer 2 of 5" after the byline, when there is more than one."""
+    embed = answer_embed(answer)
+    if total > 1:
+        position = f"answer {index + 1} of {total}"
+        footer = embed.get("footer", {}).get("text", "")
+        # The position must survive: shorten the byline, never the counter.
+        room = FOOTER_MAX - len(position) - 3
+        text = f"{truncate(footer, room)} · {position}" if footer else position
+        embed["footer"] = {"text": text}
+    return fit_embed(embed)
+
+
+def choice_name(title: str) -> str:
+    """An autocomplete choice name: 1-100 characters, cut on a word."""
+    return truncate(" ".join(title.split()), CHOICE_MAX) or "(untitled)"
+
+
+def option_label(text: str) -> str:
+    """A select option label: 1-100 characters, cut on a word."""
+    return truncate(" ".join(text.split()), SELECT_LABEL_MAX) or "(untitled)"
+
+
+def button_url(url: str | None) -> str | None:
+    """The URL if a link button accepts it (absolute http(s), at most 512 characters)."""
+    return safe_url(url, BUTTON_URL_MAX)
+
+
+def entry_description(entry: CatalogEntry) -> str | None:
+    """ "2020-11-01 · Machine Learning, AI" for a select option, or None if there is nothing."""
+    parts = [(entry.published or "")[:10] or None, ", ".join(entry.topics[:3]) or None]
+    text = " · ".join(p for p in parts if p)
+    return truncate(text, SELECT_DESCRIPTION_MAX) if text else None
+
+
+def entry_line(number: int, entry: CatalogEntry) -> str:
+    title = escape_markdown(truncate(" ".join(entry.title.split()), 200))
+    date = (entry.published or "")[:10]
+    return f"{number}. **{title}**" + (f" · {date}" if date else "")
+
+
+def entry_list_embed(
+    heading: str, entries: list[CatalogEntry], start: int, page: int, pages: int
+) -> dict[str, Any]:
+    """One page of articles, numbered from `start` + 1, with "page 1 of 3" in the footer."""
+    lines = [entry_line(start + i + 1, e) for i, e in enumerate(entries)]
+    embed: dict[str, Any] = {
+        "title": truncate(heading, TITLE_MAX),
+        "description": _join_within(lines, DESCRIPTION_MAX) if lines else "Nothing here yet.",
+    }
+    if pages > 1:
+        embed["footer"] = {"text": f"Page {page + 1} of {pages}"}
+    return fit_embed(embed)
+
+
+def topics_embed(topics: list[tuple[str, int]], page: int, pages: int) -> dict[str, Any]:
+    lines = [
+        f"**{escape_markdown(truncate(name, 200))}** · {count} article{'s' * (count != 1)}"
+        for name, count in topics
+    ]
+    embed: dict[str, Any] = {
+        "title": "Topics",
+        "description": _join_within(lines, DESCRIPTION_MAX) if lines else "No topics yet.",
+    }
+    if pages > 1:
+        embed["footer"] = {"text": f"Page {page + 1} of {pages}"}
+    return fit_embed(embed)
+
+
+def search_results_embed(query: str, hits: tuple[Hit, ...] | list[Hit]) -> dict[str, Any]:
+    lines = [
+        f"{i}. **{escape_markdown(truncate(' '.join(hit.title.split()), 200))}**"
+        for i, hit in enumerate(hits, start=1)
+    ]
+    embed: dict[str, Any] = {
+        "title": truncate(f"Results for “{' '.join(query.split())}”", TITLE_MAX),
+        "description": _join_within(lines, DESCRIPTION_MAX),
+        "footer": {"text": "Pick one below to open it."},
+    }
+    return fit_embed(embed)
+
+
+def similar_embed(title: str, entries: list[CatalogEntry]) -> dict[str, Any]:
+    lines = [entry_line(i, e) for i, e in enumerate(entries, start=1)]
+    embed: dict[str, Any] = {
+        "title": truncate(f"More like “{' '.join(title.split())}”", TITLE_MAX),
+        "description": _join_within(lines, DESCRIPTION_MAX)
+        if lines
+        else "No similar articles in the library.",
+    }
+    return fit_embed(embed)
+
+
+def nothing_found_embed(
+    query: str, nearest: tuple[str, ...] | list[str], topics: list[str]
+) -> dict[str, Any]:
+    """ "Nothing answers that", with the nearest titles, else topics to browse."""
+    shown = " ".join(query.split()) or "that"
+    embed: dict[str, Any] = {
+        "title": "Nothing found",
+        "description": truncate(
+            f"Nothing in the library answers “{escape_markdown(truncate(shown, 200))}”.",
+            DESCRIPTION_MAX,
+        ),
+        "fields": [],
+    }
+    if nearest:
+        lines = [f"• {escape_markdown(truncate(t, 200))}" for t in nearest]
+        embed["fields"].append(
+            {"name": "Nearest titles", "value": _join_within(lines, FIELD_VALUE_MAX)}
+        )
+    if topics:
+        lines = [f"• {escape_markdown(truncate(t, 100))}" for t in topics]
+        embed["fields"].append(
+            {"name": "Topics to browse", "value": _join_within(lines, FIELD_VALUE_MAX)}
+        )
+    embed["footer"] = {"text": "Try other words, /article for a title, or /topic to browse."}
+    return fit_embed(embed)
+
+
+def help_embed(commands: list[tuple[str, str]]) -> dict[str, Any]:
+    """What the bot can do: one line per command, (name, description) as the tree has them."""
+    lines = [f"**{escape_markdown(name)}** · {escape_markdown(text)}" for name, text in commands]
+    embed: dict[str, Any] = {
+        "title": "What I can do",
+        "description": _join_within(
+            [
+                "I answer questions from a library of articles. Everything I post links to "
+                "its source.",
+                "",
+                *lines,
+            ],
+            DESCRIPTION_MAX,
+        ),
+    }
+    return fit_embed(embed)
+
+
+def message_length(embeds: list[dict[str, Any]]) -> int:
+    """Characters Discord counts toward the 6,000 shared by every embed of one message."""
+    return sum(embed_length(e) for e in embeds)
+
+
+def pages_of(count: int, per_page: int) -> int:
+    return max(1, -(-count // per_page))
 
 
 # -- terminal ------------------------------------------------------------------------------

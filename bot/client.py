@@ -1,0 +1,166 @@
+"""The discord.py bot: built in `main()` with its dependencies passed in, cogs loaded in
+`setup_hook`, one tree error handler for every command.
+
+`run(settings)` is what `articlebot run` calls: it reads the token, points discord.py at a
+Discord-compatible server when configured, and turns a missing or rejected token into one
+clear line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.library import Library
+from bot.settings import ConfigError, Settings, read_token
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.browse", "bot.cogs.admin", "bot.cogs.digest")
+EXIT_BAD_TOKEN = 2
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """An error whose message is meant for the member who ran the command."""
+
+
+class ArticleTree(app_commands.CommandTree):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        message = user_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "command /%s failed (guild_id=%s)", command, interaction.guild_id, exc_info=error
+            )
+            message = "Something went wrong on my side; the error has been logged."
+        await send_ephemeral(interaction, message)
+
+
+def user_message(error: app_commands.AppCommandError) -> str | None:
+    """A short explanation for errors a member can understand, or None for bugs."""
+    if isinstance(error, UserFacingError):
+        return str(error)
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for that."
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or "You are not allowed to use this command."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
+    """Reply privately whether or not the interaction was already answered or deferred."""
+    try:
+        # Error text may quote the member's input: never let it ping anyone.
+        quiet = discord.AllowedMentions.none()
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, allowed_mentions=quiet)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=quiet)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error (guild_id=%s)", interaction.guild_id)
+
+
+class ArticleBotMixin:
+    """What the sharded and unsharded bots share; the state comes in through __init__."""
+
+    library: Library
+    settings: Settings
+
+    def _init_articlebot(self, library: Library, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+
+    async def setup_hook(self) -> None:
+        bot: commands.Bot = self  # type: ignore[assignment]
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+
+    async def is_reload_allowed(self, user: discord.abc.User) -> bool:
+        """The corpus is shared by every guild: only the owners or listed users reload it."""
+        bot: commands.Bot = self  # type: ignore[assignment]
+        return user.id in self.settings.owner_ids or await bot.is_owner(user)
+
+
+def _bot_options(settings: Settings) -> dict[str, Any]:
+    intents = discord.Intents.none()
+    intents.guilds = True  # channels and permissions; no privileged intent needed
+    return {
+        "command_prefix": commands.when_mentioned,
+        "intents": intents,
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "tree_cls": ArticleTree,
+        "help_command": None,
+    }
+
+
+class ArticleBot(ArticleBotMixin, commands.Bot):
+    def __init__(self, library: Library, settings: Settings, **options: Any) -> None:
+        super().__init__(**{**_bot_options(settings), **options})
+        self._init_articlebot(library, settings)
+
+
+class ShardedArticleBot(ArticleBotMixin, commands.AutoShardedBot):
+    def __init__(self, library: Library, settings: Settings, **options: Any) -> None:
+        options.setdefault("shard_count", settings.shard_count)
+        super().__init__(**{**_bot_options(settings), **options})
+        self._init_articlebot(library, settings)
+
+
+def make_bot(library: Library, settings: Settings, **options: Any) -> commands.Bot:
+    cls = ShardedArticleBot if settings.shard_count else ArticleBot
+    return cls(library, settings, **options)
+
+
+def point_at_server(settings: Settings) -> None:
+    """Send REST and gateway traffic to a Discord-compatible server instead of discord.com."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+async def main(settings: Settings, token: str) -> None:
+    point_at_server(settings)
+    async with await Library.open(settings) as library, make_bot(library, settings) as bot:
+        await bot.start(token)
+
+
+def run(settings: Settings) -> int:
+    try:
+        token = read_token()
+    except ConfigError as exc:
+        print(f"articlebot: {exc}", file=sys.stderr)
+        return EXIT_BAD_TOKEN
+    if not token:
+        print(
+            "articlebot: no Discord token: set DISCORD_TOKEN, or DISCORD_TOKEN_FILE to a file "
+            "holding it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_TOKEN
+    try:
+        asyncio.run(main(settings, token))
+    except discord.LoginFailure:
+        print("articlebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return EXIT_BAD_TOKEN
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,272 @@
+"""Message components: answer paging, paged lists with a select menu, and the article card.
+
+Views only display what the cog gave them and call back into it; they never query the
+library themselves, except `send_card`, the one way every command opens an article.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot import render
+from bot.client import UserFacingError, send_ephemeral
+from bot.library import Library, NotFoundError
+from bot.models import Answer
+
+log = logging.getLogger(__name__)
+
+# Under the 15 minutes an interaction token lives, so the timeout edit still works.
+DEFAULT_TIMEOUT = 600.0
+NO_MENTIONS = discord.AllowedMentions.none()
+
+Opener = Callable[[discord.Interaction, str], Awaitable[None]]
+MoreLike = Callable[[discord.Interaction, Answer], Awaitable[None]]
+
+
+def embed(data: dict[str, Any]) -> discord.Embed:
+    return discord.Embed.from_dict(data)
+
+
+class OwnedView(discord.ui.View):
+    """A view whose paging only its invoker may use, disabled (and re-rendered) on timeout.
+
+    Items listed in `shared` (e.g. a select that opens a card privately) stay usable by anyone.
+    """
+
+    def __init__(self, owner_id: int, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.shared: set[str] = set()
+        # Where the view is shown: the interaction whose original response carries it, or a
+        # followup message. Set by whoever sends it; needed to disable it on timeout.
+        self.interaction: discord.Interaction | None = None
+        self.message: discord.Message | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        custom_id = (interaction.data or {}).get("custom_id")
+        if interaction.user.id == self.owner_id or custom_id in self.shared:
+            return True
+        await interaction.response.send_message(
+            "These buttons belong to whoever ran the command; run it yourself to browse.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select) and not getattr(
+                item, "url", None
+            ):
+                item.disabled = True
+        try:
+            if self.message is not None:
+                await self.message.edit(view=self, allowed_mentions=NO_MENTIONS)
+            elif self.interaction is not None:
+                await self.interaction.edit_original_response(
+                    view=self, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException as exc:
+            # Deleted message or expired token: nothing left to disable.
+            log.info("could not disable an expired view: %s", exc)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        if isinstance(error, UserFacingError):
+            await send_ephemeral(interaction, str(error))
+            return
+        log.error(
+            "component %s failed (guild_id=%s)",
+            type(item).__name__,
+            interaction.guild_id,
+            exc_info=error,
+        )
+        await send_ephemeral(
+            interaction, "Something went wrong on my side; the error has been logged."
+        )
+
+
+class AnswerView(OwnedView):
+    """Previous / next answer, "More like this", and a link to the article shown."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        answers: Sequence[Answer],
+        more_like: MoreLike,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(owner_id, timeout)
+        self.answers = list(answers)
+        self.index = 0
+        self._more_like = more_like
+        self.previous = discord.ui.Button(label="Previous", emoji="◀️")
+        self.next = discord.ui.Button(label="Next match", emoji="▶️")
+        self.more = discord.ui.Button(label="More like this", style=discord.ButtonStyle.primary)
+        self.previous.callback = self._on_previous
+        self.next.callback = self._on_next
+        self.more.callback = self._on_more
+        # Similar articles come back privately to whoever asks, so anyone may ask.
+        self.shared.add(self.more.custom_id)
+        self._link: discord.ui.Button | None = None
+        if len(self.answers) > 1:
+            self.add_item(self.previous)
+            self.add_item(self.next)
+        self.add_item(self.more)
+        self._refresh()
+
+    @property
+    def current(self) -> Answer:
+        return self.answers[self.index]
+
+    def embed(self) -> discord.Embed:
+        return embed(render.paged_answer_embed(self.current, self.index, len(self.answers)))
+
+    def _refresh(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.answers) - 1
+        if self._link is not None:
+            self.remove_item(self._link)
+            self._link = None
+        if url := render.button_url(self.current.article.url):
+            self._link = discord.ui.Button(label="Read the article", url=url)
+            self.add_item(self._link)
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(len(self.answers) - 1, self.index + step))
+        self._refresh()
+        await interaction.response.edit_message(
+            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def _on_previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, -1)
+
+    async def _on_next(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, +1)
+
+    async def _on_more(self, interaction: discord.Interaction) -> None:
+        await self._more_like(interaction, self.current)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    embed: dict[str, Any]
+    # (label, value, description) of what the select menu can open from this page.
+    options: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+class PagedListView(OwnedView):
+    """A list split in pages: previous / next for the invoker, a select that opens an item.
+
+    `page(i)` renders page i on demand, so a long list costs nothing until it is turned to.
+    """
+
+    def __init__(
+        self,
+        owner_id: int,
+        page_count: int,
+        page: Callable[[int], Page],
+        opener: Opener | None = None,
+        placeholder: str = "Open an article…",
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(owner_id, timeout)
+        self.page_count = max(1, page_count)
+        self.index = 0
+        self._page = page
+        self._opener = opener
+        self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=1)
+        self.next = discord.ui.Button(label="Next", emoji="▶️", row=1)
+        self.previous.callback = self._on_previous
+        self.next.callback = self._on_next
+        self.select = discord.ui.Select(
+            placeholder=render.truncate(placeholder, render.PLACEHOLDER_MAX), row=0
+        )
+        self.select.callback = self._on_select
+        # Anyone may open an item (it opens privately for them); only paging is the invoker's.
+        self.shared.add(self.select.custom_id)
+        if opener is not None:
+            self.add_item(self.select)
+        if self.page_count > 1:
+            self.add_item(self.previous)
+            self.add_item(self.next)
+        self.current = self._render()
+
+    def _render(self) -> Page:
+        page = self._page(self.index)
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= self.page_count - 1
+        options = [
+            discord.SelectOption(
+                label=render.option_label(label),
+                value=value,
+                description=render.truncate(description, render.SELECT_DESCRIPTION_MAX)
+                if description
+                else None,
+            )
+            for label, value, description in page.options
+            if 0 < len(value) <= render.CHOICE_MAX
+        ][: render.SELECT_OPTIONS_MAX]
+        self.select.options = options
+        if self._opener is not None:
+            # A select needs at least one option: drop it from a page with nothing to open.
+            if options and self.select not in self.children:
+                self.add_item(self.select)
+            elif not options and self.select in self.children:
+                self.remove_item(self.select)
+        return page
+
+    def embed(self) -> discord.Embed:
+        return embed(self.current.embed)
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(self.page_count - 1, self.index + step))
+        self.current = self._render()
+        await interaction.response.edit_message(
+            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def _on_previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, -1)
+
+    async def _on_next(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, +1)
+
+    async def _on_select(self, interaction: discord.Interaction) -> None:
+        if self._opener is not None and self.select.values:
+            await self._opener(interaction, self.select.values[0])
+
+
+def link_view(url: str | None) -> discord.ui.View | None:
+    """A single "Read the article" link button, or None when the URL is not usable."""
+    if not (safe := render.button_url(url)):
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Read the article", url=safe))
+    return view
+
+
+async def send_card(
+    interaction: discord.Interaction, library: Library, article_id: str, *, ephemeral: bool
+) -> None:
+    """Answer `interaction` with an article's full card (deferring first: it reads SQLite)."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    try:
+        answer = await library.answer_for(article_id)
+    except NotFoundError:
+        raise UserFacingError(
+            "That article is no longer in the library (it was removed by a reload). "
+            "Try /search for it."
+        ) from None
+    kwargs: dict[str, Any] = {"embed": embed(render.answer_embed(answer))}
+    if view := link_view(answer.article.url):
+        kwargs["view"] = view
+    await interaction.followup.send(**kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
