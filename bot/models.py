@@ -54,6 +54,8 @@ class Article:
     topics: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
     links: tuple[Link, ...] = ()  # extra links: DOI, downloads
+    # What a collection lists: other items of the corpus, as their paths ("courses/x-y").
+    contents: tuple[str, ...] = ()
     venue: str | None = None
     year: int | None = None
     quality: int | None = None

@@ -13,15 +13,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.catalog import Catalog
 from bot.models import Article, Hit, SearchResult
 from bot.store import CatalogEntry, Store
+from bot.store.codec import related_text
 from bot.text import content_words, normalize, stem, words
 
 CANDIDATES = 40
 RERANKED = 15  # candidates whose full text is checked for term coverage
 MIN_REPAIR_LENGTH = 4
+# Phrases that say which kind of item the member wants ("which playlist has ...").
+KIND_PHRASES: dict[str, tuple[str, ...]] = {
+    "collection": ("learning path", "playlist", "series", "collection"),
+    "video": ("video",),
+    "course": ("course", "module"),
+    "profile": ("profile", "who is"),
+}
+KIND_BONUS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +62,16 @@ class Vocabulary:
         """The most likely intended corpus word and its similarity in [0, 1], if any is close."""
         if len(word) < MIN_REPAIR_LENGTH or not word.isalpha():
             return None
-        cutoff = 80 if len(word) >= 6 else 86
+        # Edits allowed grow with the word; a swap of two letters ("hanio") is one edit.
+        max_edits = 1 if len(word) <= 7 else 2
         pool: list[str] = []
-        for length in range(len(word) - 2, len(word) + 3):
+        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             pool.extend(self._buckets.get((word[0], length), ()))
-        matches = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
+        matches = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=10)
         if not matches:
             return None
-        best = max(matches, key=lambda m: (m[1], self.frequencies.get(m[0], 0)))
-        return best[0], best[1] / 100
+        best = min(matches, key=lambda m: (m[1], -self.frequencies.get(m[0], 0)))
+        return best[0], 1 - best[1] / max(len(word), len(best[0]))
 
 
 class SearchEngine:
@@ -122,6 +133,7 @@ class SearchEngine:
         best_rank = ranked[0][1] or -1.0
         texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
         typed = " ".join(t.typed for t in terms)
+        kinds = wanted_kinds(query)
         scored: list[tuple[CatalogEntry, float, float]] = []
         for position, (article_id, rank) in enumerate(ranked):
             entry = self.catalog.get(article_id)
@@ -140,6 +152,8 @@ class SearchEngine:
                 topical if topical >= 0.95 else 0.0,
             )
             score = 0.5 * coverage + 0.2 * bm25 + 0.3 * title_similarity - 0.001 * position
+            if article is not None and article.type in kinds:
+                score += KIND_BONUS
             scored.append((entry, score, confidence))
         scored.sort(key=lambda item: item[1], reverse=True)
         return scored
@@ -163,6 +177,21 @@ class SearchEngine:
         return [e for e in entries if e is not None][:limit]
 
 
+def wanted_kinds(query: str) -> set[str]:
+    """The kinds of item (collection, video, ...) that the query names, if any.
+
+    A collection named beside another kind is the one asked for: "which series has the
+    timer video" wants the series that contains the video.
+    """
+    text = f" {' '.join(words(query))} "
+    kinds = {
+        kind
+        for kind, phrases in KIND_PHRASES.items()
+        if any(f" {phrase} " in text or f" {phrase}s " in text for phrase in phrases)
+    }
+    return {"collection"} if "collection" in kinds else kinds
+
+
 def fts_expression(terms: Iterable[QueryTerm]) -> str:
     """An FTS5 OR of quoted terms: quoting makes every character literal to FTS5."""
     quoted = ('"' + t.text.replace('"', '""') + '"' for t in terms)
@@ -173,7 +202,7 @@ def term_coverage(terms: list[QueryTerm], article: Article) -> float:
     """Share of the query's weight that the article contains; fields near the top count more."""
     head = _stems(f"{article.title} {article.summary} {' '.join(article.topics)}")
     tail = _stems(
-        f"{article.body} {' '.join(r.title for r in article.related)} "
+        f"{article.body} {related_text(article)} "
         f"{article.provider.name if article.provider else ''} {' '.join(article.authors)}"
     )
     total = sum(t.weight for t in terms)

@@ -36,7 +36,6 @@ def entry(
         topics=topics,
         published=published,
         quality=quality,
-        related=(),
     )
 
 

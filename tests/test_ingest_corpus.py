@@ -290,3 +290,15 @@ def test_whole_shared_corpus_parses_cleanly() -> None:
         for url in urls_of(article):
             assert re.match(r"https?://[^/\s]+\.[^/\s]+", url), (article.source, url)
         assert "&amp;" not in article.summary and "<" not in article.title
+
+
+def test_collection_lists_the_items_it_holds(sample: dict[str, Article]) -> None:
+    collection = sample[
+        "_learning/collections/april-dunnam-intermediate-power-apps-topics-by-april-dunnam.md"
+    ]
+
+    assert collection.contents[:2] == (
+        "videos/april-dunnam-power-app-mutli-screen-form-controls",
+        "videos/april-dunnam-power-apps-timer-value-to-hours-minutes-seconds",
+    )
+    assert "videos/april-dunnam-powerapps-deep-linking" in collection.contents

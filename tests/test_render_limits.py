@@ -53,7 +53,7 @@ def _answer(article: Article | None = None) -> Answer:
 
 
 def _entry(i: int, title: str = LONG_TITLE) -> CatalogEntry:
-    return CatalogEntry(f"id-{i}", f"{i}.md", f"{title} {i}", ("Topic " * 30,), "2020-01-01", 1, ())
+    return CatalogEntry(f"id-{i}", f"{i}.md", f"{title} {i}", ("Topic " * 30,), "2020-01-01", 1)
 
 
 def _ends_on_a_word(cut: str, original: str) -> bool:

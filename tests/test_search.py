@@ -123,3 +123,30 @@ async def test_full_corpus_question_and_limits(full_engine: SearchEngine) -> Non
 
     assert len(full_engine.catalog.complete_title("power")) == 25
     assert len(full_engine.catalog.complete_title("")) == 25
+
+
+@needs_shared_corpus
+async def test_collection_is_found_by_an_item_it_holds(full_engine: SearchEngine) -> None:
+    result = await full_engine.search("which april dunnam playlist has the deep linking video")
+
+    assert result.answered
+    assert result.hits[0].source == (
+        "_learning/collections/april-dunnam-intermediate-power-apps-topics-by-april-dunnam.md"
+    )
+
+
+@needs_shared_corpus
+async def test_item_wins_over_its_collection_when_no_collection_is_asked_for(
+    full_engine: SearchEngine,
+) -> None:
+    result = await full_engine.search("april dunnam deep linking video")
+
+    assert result.hits[0].source == "_learning/videos/april-dunnam-powerapps-deep-linking.md"
+
+
+@needs_shared_corpus
+async def test_swapped_letters_are_one_typo(full_engine: SearchEngine) -> None:
+    result = await full_engine.search("tower of hanio")
+
+    assert result.answered
+    assert result.hits[0].source == "_samples/power-apps-community-tower-of-hanoi.md"

@@ -6,6 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
+import pytest
+
 from bot.store import NotFoundError, Store
 from tests.conftest import SEEDS
 
@@ -141,3 +143,17 @@ async def test_readers_never_see_half_a_reload(tmp_path: Path) -> None:
 
     assert seen <= {0, 400}, f"a reader saw a partial corpus: {sorted(seen)}"
     assert 400 in seen
+
+
+async def test_a_new_parser_version_reparses_unchanged_files(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import ingest
+
+    monkeypatch.setattr(ingest, "PARSER_VERSION", ingest.PARSER_VERSION + 1)
+    report = await seeded.reload([SEEDS])
+
+    assert len(report.updated) == 5
+    assert (report.added, report.removed, report.failed) == ([], [], [])
+    again = await seeded.reload([SEEDS])
+    assert again.unchanged == 5

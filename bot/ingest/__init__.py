@@ -7,10 +7,17 @@ from bot.ingest.build import article_id
 from bot.ingest.decode import MAX_FILE_BYTES
 from bot.ingest.detect import detect_shape
 from bot.ingest.errors import ArticleRemoved, IngestError
-from bot.ingest.parse import iter_corpus_files, parse_bytes, parse_file, parse_text
+from bot.ingest.parse import (
+    PARSER_VERSION,
+    iter_corpus_files,
+    parse_bytes,
+    parse_file,
+    parse_text,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "PARSER_VERSION",
     "ArticleRemoved",
     "IngestError",
     "article_id",

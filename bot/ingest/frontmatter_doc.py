@@ -67,6 +67,7 @@ def parse(text: str, source: str) -> Article:
         topics=_topics(meta.get("topics")),
         related=tuple(_related(meta.get("related"))),
         links=(*_action_links(meta.get("actions"), base), *profile_links),
+        contents=_contents(meta.get("items")),
         quality=_integer(meta.get("quality")),
         heat=_integer(meta.get("heat")),
     )
@@ -177,6 +178,11 @@ def _related(value: object) -> Iterator[RelatedLink]:
             provider=inline_text(provider.get("name")) or None,
             published=iso_date(entry.get("publishedDateTime")),
         )
+
+
+def _contents(value: object) -> tuple[str, ...]:
+    items = (inline_text(item) for item in _listed(value) if isinstance(item, str))
+    return tuple(dict.fromkeys(item for item in items if item))
 
 
 def _action_links(value: object, base: str | None) -> tuple[Link, ...]:

@@ -14,12 +14,13 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot import ingest
 from bot.models import Article, IngestFailure, ReloadReport
 from bot.store import codec
 from bot.store.changes import Changes, FileState, KnownFile, Progress, display_path, scan_changes
@@ -55,6 +56,10 @@ _UPSERT_FILE = (
     "size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash, "
     "article_id = excluded.article_id, status = excluded.status, reason = excluded.reason"
 )
+_SET_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 _ADD_TERMS = (
     "INSERT INTO terms (term, df) VALUES (?, ?) "
     "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df"
@@ -75,7 +80,6 @@ class CatalogEntry:
     topics: tuple[str, ...]
     published: str | None
     quality: int | None
-    related: tuple[str, ...]  # related titles
 
 
 class Store:
@@ -150,7 +154,7 @@ class Store:
             return [(row[0], row[1]) for row in await cur.fetchall()]
 
     async def catalog(self) -> list[CatalogEntry]:
-        sql = "SELECT id, source, title, topics, published, quality, related FROM articles"
+        sql = "SELECT id, source, title, topics, published, quality FROM articles"
         async with self._reader.execute(sql) as cur:
             return [
                 CatalogEntry(
@@ -160,7 +164,6 @@ class Store:
                     topics=tuple(t for t in row["topics"].split("\n") if t),
                     published=row["published"],
                     quality=row["quality"],
-                    related=tuple(t for t in row["related"].split("\n") if t),
                 )
                 for row in await cur.fetchall()
             ]
@@ -194,6 +197,9 @@ class Store:
         async with self._reload_lock:
             started = time.perf_counter()
             known = await self._known_files()
+            if await self._meta("parser_version") != str(ingest.PARSER_VERSION):
+                # The parsers changed: what they extract from an unchanged file may differ.
+                known = {key: replace(file, size=-1, hash="") for key, file in known.items()}
             changes = await asyncio.to_thread(scan_changes, corpora, known, progress)
             async with self._write_lock:
                 report = await self._apply(changes)
@@ -238,6 +244,7 @@ class Store:
             await self._update_terms(term_delta)
             report.skipped_removed = await self._removed_sources()
             report.total = await self._scalar("SELECT count(*) FROM articles", db)
+            await self._set_meta("parser_version", str(ingest.PARSER_VERSION))
             await db.commit()
         except BaseException:
             await db.rollback()
@@ -328,12 +335,16 @@ class Store:
 
     async def _save_report(self, report: ReloadReport) -> None:
         value = json.dumps({"finished_at": time.time(), "report": asdict(report)})
-        await self._writer.execute(
-            "INSERT INTO meta (key, value) VALUES ('last_reload', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (value,),
-        )
+        await self._set_meta("last_reload", value)
         await self._writer.commit()
+
+    async def _meta(self, key: str) -> str | None:
+        async with self._writer.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def _set_meta(self, key: str, value: str) -> None:
+        await self._writer.execute(_SET_META, (key, value))
 
     async def _scalar(self, sql: str, conn: aiosqlite.Connection | None = None) -> Any:
         async with (conn or self._reader).execute(sql) as cur:

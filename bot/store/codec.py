@@ -45,6 +45,7 @@ def article_to_row(article: Article, corpus: str) -> tuple[Any, ...]:
         "venue": article.venue,
         "year": article.year,
         "heat": article.heat,
+        "contents": list(article.contents),
     }
     return (
         article.id,
@@ -55,7 +56,7 @@ def article_to_row(article: Article, corpus: str) -> tuple[Any, ...]:
         "\n".join(article.topics),
         article.body,
         provider_text,
-        "\n".join(r.title for r in article.related),
+        related_text(article),
         article.published,
         article.quality,
         json.dumps(data, ensure_ascii=False, separators=(",", ":")),
@@ -87,4 +88,28 @@ def article_from_row(row: Any) -> Article:
         year=data.get("year"),
         quality=row["quality"],
         heat=data.get("heat"),
+        contents=tuple(data.get("contents", ())),
     )
+
+
+# The words members use for a kind of item ("which playlist has ...", "the module on ...").
+_KIND_WORDS = {
+    "collection": "collection series playlist learning path",
+    "course": "course module",
+    "download": "download sample",
+    "profile": "profile person",
+}
+
+
+def related_text(article: Article) -> str:
+    """What the article is and points to, for search: its kind, related links, the items
+    it collects.
+
+    A collection's items are paths ("courses/microsoft-learn-liquid-template-language");
+    their words name the item well enough to find the collection by what it holds.
+    """
+    kind = article.type or ""
+    lines = [_KIND_WORDS.get(kind, kind)]
+    lines += [f"{r.title} {r.excerpt or ''}".strip() for r in article.related]
+    lines += [item.rsplit("/", 1)[-1].replace("-", " ") for item in article.contents]
+    return "\n".join(line for line in lines if line)

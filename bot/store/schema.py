@@ -19,7 +19,7 @@ CREATE TABLE articles (
     topics TEXT NOT NULL,      -- one topic a line
     body TEXT NOT NULL,
     provider TEXT NOT NULL,    -- provider name and authors, for search
-    related TEXT NOT NULL,     -- titles of the article's related links, for search
+    related TEXT NOT NULL,     -- related links and collection items, for search
     published TEXT,
     quality INTEGER,
     data TEXT NOT NULL         -- JSON: every other Article field
@@ -89,7 +89,12 @@ CREATE TABLE digest_featured (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# A reload finds each file's previous article by its path; without this, by a full scan.
+_V3 = """
+CREATE UNIQUE INDEX articles_by_source ON articles (corpus, source);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
