@@ -6,7 +6,7 @@ import re
 
 from bot.models import Answer, Article, RelatedLink
 from bot.search import SearchEngine
-from bot.text import content_words, escape_markdown, sentences, stem, words
+from bot.text import content_words, escape_markdown, sentences, stem, stems, words
 
 MAX_PASSAGE_SENTENCES = 3
 MAX_PASSAGE_CHARS = 600
@@ -84,7 +84,7 @@ def _with_continuations(candidates: list[str], start: int, length: int) -> int:
 
 
 def _matched(sentence: str, wanted: set[str]) -> set[str]:
-    return {stem(w) for w in words(sentence)} & wanted
+    return stems(sentence) & wanted
 
 
 def _window(candidates: list[str], start: int, length: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -49,6 +50,7 @@ def content_words(text: str) -> list[str]:
     return list(seen)
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match "encodes"/"encoding" with "encode".
 
@@ -76,6 +78,11 @@ def stem(word: str) -> str:
                 word += "y"
             break
     return word
+
+
+def stems(text: str) -> set[str]:
+    """The distinct stems of the words of `text`."""
+    return {stem(w) for w in set(words(text))}
 
 
 def sentences(text: str) -> list[str]:

@@ -45,10 +45,12 @@ _FTS_DELETE = (
     f"SELECT 'delete', rowid, {_FTS_COLS} FROM articles WHERE id = ?"
 )
 _BM25 = f"bm25(articles_fts, {', '.join(str(w) for w in FTS_WEIGHTS)})"
+# Rank inside the index first: the join to `articles` then touches only the LIMIT rows.
 _FTS_SEARCH = (
-    f"SELECT a.id, {_BM25} AS rank FROM articles_fts "
-    "JOIN articles a ON a.rowid = articles_fts.rowid "
+    "SELECT a.id, best.rank FROM ("
+    f"SELECT rowid, {_BM25} AS rank FROM articles_fts "
     "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?"
+    ") AS best JOIN articles a ON a.rowid = best.rowid ORDER BY best.rank"
 )
 _UPSERT_FILE = (
     "INSERT INTO files (corpus, source, size, mtime_ns, hash, article_id, status, reason) "
