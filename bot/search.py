@@ -27,6 +27,7 @@ MIN_REPAIR_LENGTH = 4
 # Words in more than this share of articles ("power", "apps") still count in the rerank, but
 # do not pick candidates: BM25 over every article that has them costs milliseconds per 10k.
 CANDIDATE_MAX_DF = 0.1
+CANDIDATE_MIN_DF = 50  # below this every word picks candidates: scoring them all is cheap
 # Phrases that say which kind of item the member wants ("which playlist has ...").
 KIND_PHRASES: dict[str, tuple[str, ...]] = {
     "collection": ("learning path", "playlist", "series", "collection"),
@@ -112,7 +113,7 @@ class SearchEngine:
 
     def selective(self, terms: list[QueryTerm]) -> list[QueryTerm]:
         """The terms rare enough to pick candidates; the two rarest when all are common."""
-        limit = CANDIDATE_MAX_DF * self.vocabulary.documents
+        limit = max(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MIN_DF)
         rare = [t for t in terms if self.vocabulary.frequencies.get(t.text, 0) <= limit]
         return rare or sorted(terms, key=lambda t: self.vocabulary.frequencies.get(t.text, 0))[:2]
 
