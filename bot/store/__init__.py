@@ -225,10 +225,8 @@ class Store:
         db = self._writer
         await db.execute("BEGIN IMMEDIATE")
         try:
-            sources = await self._sources_by_id()
             term_delta: Counter[str] = Counter()
-            for state in changes.parsed:
-                await self._apply_file(state, sources, report, term_delta)
+            await self._apply_parsed(changes.parsed, report, term_delta)
             for state in changes.touched:
                 await db.execute(
                     "UPDATE files SET size = ?, mtime_ns = ? WHERE corpus = ? AND source = ?",
@@ -253,51 +251,54 @@ class Store:
             raise
         return report
 
-    async def _apply_file(
-        self,
-        state: FileState,
-        sources: dict[str, tuple[str, str]],
-        report: ReloadReport,
-        term_delta: Counter[str],
+    async def _apply_parsed(
+        self, parsed: list[FileState], report: ReloadReport, term_delta: Counter[str]
     ) -> None:
-        db = self._writer
-        if state.status == "failed":
-            # Keep whatever was loaded before, and its files row, so the next reload retries.
-            report.failed.append(
-                IngestFailure(display_path(state.corpus, state.source), state.reason or "")
-            )
-            return
-        previous = await self._article_id_of(state.corpus, state.source)
-        if previous is not None:
-            term_delta.subtract(await self._terms_of(previous))
-            await self._delete_article(previous)
-        article = state.article
-        if article is not None:
-            owner = sources.get(article.id)
-            if owner is not None and owner != (state.corpus, state.source):
-                reason = f"same path as {display_path(*owner)}, which is already loaded"
-                report.failed.append(
-                    IngestFailure(display_path(state.corpus, state.source), reason)
+        """Write the new and changed files' articles: decided here, written in a few batches."""
+        owners = await self._sources_by_id()
+        loaded = {key: article_id for article_id, key in owners.items()}
+        replaced: list[str] = []
+        rows: list[tuple[Any, ...]] = []
+        file_rows: list[tuple[Any, ...]] = []
+        for state in parsed:
+            key = (state.corpus, state.source)
+            if state.status == "failed":
+                # Keep whatever was loaded before, and its files row, so the next reload retries.
+                report.failed.append(IngestFailure(display_path(*key), state.reason or ""))
+                continue
+            previous = loaded.pop(key, None)
+            if previous is not None:
+                replaced.append(previous)
+            article = state.article
+            if article is not None:
+                owner = owners.get(article.id)
+                if owner is not None and owner != key:
+                    reason = f"same path as {display_path(*owner)}, which is already loaded"
+                    report.failed.append(IngestFailure(display_path(*key), reason))
+                    continue
+                rows.append(codec.article_to_row(article, state.corpus))
+                term_delta.update(state.terms)
+                owners[article.id] = key
+                (report.updated if previous else report.added).append(state.source)
+            file_rows.append(
+                (
+                    *key,
+                    state.size,
+                    state.mtime_ns,
+                    state.hash,
+                    article.id if article else None,
+                    state.status,
+                    state.reason,
                 )
-                return
-            await db.execute(_INSERT_ARTICLE, codec.article_to_row(article, state.corpus))
-            await db.execute(_FTS_INSERT, (article.id,))
-            term_delta.update(_article_terms(article))
-            sources[article.id] = (state.corpus, state.source)
-            (report.updated if previous else report.added).append(state.source)
-        await db.execute(
-            _UPSERT_FILE,
-            (
-                state.corpus,
-                state.source,
-                state.size,
-                state.mtime_ns,
-                state.hash,
-                article.id if article else None,
-                state.status,
-                state.reason,
-            ),
-        )
+            )
+        for article_id in replaced:
+            term_delta.subtract(await self._terms_of(article_id))
+        db = self._writer
+        await db.executemany(_FTS_DELETE, [(i,) for i in replaced])
+        await db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in replaced])
+        await db.executemany(_INSERT_ARTICLE, rows)
+        await db.executemany(_FTS_INSERT, [(row[0],) for row in rows])
+        await db.executemany(_UPSERT_FILE, file_rows)
 
     async def _sources_by_id(self) -> dict[str, tuple[str, str]]:
         async with self._writer.execute("SELECT id, corpus, source FROM articles") as cur:
@@ -352,12 +353,6 @@ class Store:
         async with (conn or self._reader).execute(sql) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
-
-
-def _article_terms(article: Article) -> set[str]:
-    # The same text as the FTS columns, so deletes subtract exactly what inserts added.
-    row = codec.article_to_row(article, "")
-    return set(words(" ".join(row[3:9])))
 
 
 async def _connect(path: str | Path) -> aiosqlite.Connection:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.models import Article, Link, Provider, RelatedLink
+from bot.text import words
 
 # Column order of the `articles` table, after rowid.
 ROW_COLUMNS = (
@@ -99,6 +100,14 @@ _KIND_WORDS = {
     "download": "download sample",
     "profile": "profile person",
 }
+
+
+def search_terms(article: Article) -> frozenset[str]:
+    """The distinct words of the article's searchable columns, for the vocabulary's
+    document frequencies (the same text as the FTS columns, so a delete subtracts exactly
+    what the insert added)."""
+    row = article_to_row(article, "")
+    return frozenset(words(" ".join(row[3:9])))
 
 
 def related_text(article: Article) -> str:
