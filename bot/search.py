@@ -36,6 +36,7 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
     "profile": ("profile", "who is"),
 }
 KIND_BONUS = 0.1
+SIMILAR_CACHE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ class SearchEngine:
         self.catalog = catalog
         self.vocabulary = vocabulary
         self.min_confidence = min_confidence
+        # Similar articles per (article id, limit): fixed for this snapshot of the corpus.
+        self._similar: dict[tuple[str, int], list[CatalogEntry]] = {}
 
     @classmethod
     async def load(cls, store: Store, min_confidence: float = 0.5) -> SearchEngine:
@@ -184,9 +187,17 @@ class SearchEngine:
         ]
         if not terms:
             return []
-        ranked = await self.store.bm25_candidates(fts_expression(self.selective(terms)), limit + 1)
-        entries = (self.catalog.get(i) for i, _ in ranked if i != article.id)
-        return [e for e in entries if e is not None][:limit]
+        key = (article.id, limit)
+        if key not in self._similar:
+            # Titles and topics only: a like article is about the same thing, and the index
+            # of those two columns is a fraction of the whole.
+            match = f"{{title topics}} : ({fts_expression(self.selective(terms))})"
+            ranked = await self.store.bm25_candidates(match, limit + 1)
+            entries = (self.catalog.get(i) for i, _ in ranked if i != article.id)
+            if len(self._similar) >= SIMILAR_CACHE:
+                self._similar.pop(next(iter(self._similar)))
+            self._similar[key] = [e for e in entries if e is not None][:limit]
+        return self._similar[key]
 
 
 def wanted_kinds(query: str) -> set[str]:

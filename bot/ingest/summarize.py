@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain
 
 # A sentence ends at . ! or ? (maybe closed by a quote or bracket) before a capital or digit.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
@@ -48,11 +47,13 @@ def summarize(body: str, max_sentences: int = 3) -> str:
     about what the whole text is about. Kept in body order, so the summary reads naturally.
     """
     candidates = sentences(body)
-    content = [_content_words(sentence) for sentence in candidates]
-    frequency = Counter(chain.from_iterable(content))
+    # Words never span whitespace, so the body's words are its sentences' words: count once.
+    frequency = Counter(_WORD.findall(body.lower()))
+    for word in _STOPWORDS & frequency.keys():
+        del frequency[word]
     scored = [
-        (_score(sentence, words, frequency), index)
-        for index, (sentence, words) in enumerate(zip(candidates, content, strict=True))
+        (_score(sentence, frequency), index)
+        for index, sentence in enumerate(candidates)
         if _eligible(sentence)
     ]
     if not scored:
@@ -75,12 +76,9 @@ def _eligible(sentence: str) -> bool:
     )
 
 
-def _score(sentence: str, words: list[str], frequency: Counter[str]) -> float:
-    return sum(frequency[word] for word in set(words)) / len(sentence.split())
-
-
-def _content_words(sentence: str) -> list[str]:
-    return [w for w in _WORD.findall(sentence.lower()) if w not in _STOPWORDS]
+def _score(sentence: str, frequency: Counter[str]) -> float:
+    content = set(_WORD.findall(sentence.lower())) - _STOPWORDS
+    return sum(frequency[word] for word in content) / len(sentence.split())
 
 
 def _shorten(text: str, limit: int) -> str:
