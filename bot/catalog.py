@@ -8,6 +8,7 @@ title words repairs typos.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -97,6 +98,16 @@ class Catalog:
                 if len(found) >= limit:
                     break
         return [self.entries[i] for i in found]
+
+    def title_matches(self, title_words: list[str], limit: int) -> list[tuple[str, float]]:
+        """(id, -n) of the titles holding the most of these words (n of them), newest first
+        among equals; ranked like BM25, lower is better."""
+        counts: dict[int, int] = defaultdict(int)
+        for word in dict.fromkeys(title_words):
+            for index in self._postings.get(word, ()):
+                counts[index] += 1
+        best = heapq.nsmallest(limit, counts, key=lambda i: (-counts[i], i))
+        return [(self.entries[i].id, -float(counts[i])) for i in best]
 
     def fuzzy_titles(self, text: str, limit: int = 3) -> list[CatalogEntry]:
         """The titles closest to `text`, for "did you mean"; may be empty."""

@@ -114,20 +114,30 @@ class SearchEngine:
                 terms.append(QueryTerm(text, word, weight, similarity))
         return terms
 
-    def selective(self, terms: list[QueryTerm]) -> list[QueryTerm]:
-        """The terms rare enough to pick candidates; the two rarest when all are common."""
-        limit = max(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MIN_DF)
-        rare = [t for t in terms if self.vocabulary.frequencies.get(t.text, 0) <= limit]
-        return rare or sorted(terms, key=lambda t: self.vocabulary.frequencies.get(t.text, 0))[:2]
+    async def candidates(
+        self, terms: list[QueryTerm], limit: int, columns: str = ""
+    ) -> list[tuple[str, float]]:
+        """(id, rank) of the articles worth reranking, best first; ranks are negative.
+
+        The terms rare enough pick them with BM25 (in `columns` only, if given). When every
+        term is common ("power apps"), BM25 would score nearly every article, so titles
+        holding the most of those words are taken from memory instead.
+        """
+        most = max(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MIN_DF)
+        rare = [t for t in terms if self.vocabulary.frequencies.get(t.text, 0) <= most]
+        if not rare:
+            return self.catalog.title_matches([t.text for t in terms], limit)
+        match = fts_expression(rare)
+        if columns:
+            match = f"{{{columns}}} : ({match})"
+        return await self.store.bm25_candidates(match, limit)
 
     async def search(self, query: str, limit: int = 10) -> SearchResult:
         terms = self.query_terms(query)
         searchable = [t for t in terms if t.trust > 0]
         if not searchable:
             return self._nothing(query, terms)
-        ranked = await self.store.bm25_candidates(
-            fts_expression(self.selective(searchable)), CANDIDATES
-        )
+        ranked = await self.candidates(searchable, CANDIDATES)
         if not ranked:
             return self._nothing(query, terms)
         scored = await self._rerank(query, terms, ranked)
@@ -189,10 +199,8 @@ class SearchEngine:
             return []
         key = (article.id, limit)
         if key not in self._similar:
-            # Titles and topics only: a like article is about the same thing, and the index
-            # of those two columns is a fraction of the whole.
-            match = f"{{title topics}} : ({fts_expression(self.selective(terms))})"
-            ranked = await self.store.bm25_candidates(match, limit + 1)
+            # Titles and topics only: a like article is about the same thing.
+            ranked = await self.candidates(terms, limit + 1, columns="title topics")
             entries = (self.catalog.get(i) for i, _ in ranked if i != article.id)
             if len(self._similar) >= SIMILAR_CACHE:
                 self._similar.pop(next(iter(self._similar)))

@@ -150,3 +150,12 @@ async def test_swapped_letters_are_one_typo(full_engine: SearchEngine) -> None:
 
     assert result.answered
     assert result.hits[0].source == "_samples/power-apps-community-tower-of-hanoi.md"
+
+
+@needs_shared_corpus
+async def test_a_query_of_only_common_words_still_ranks_titles(full_engine: SearchEngine) -> None:
+    # "power" and "apps" are in most of the shared corpus: candidates come from titles.
+    result = await full_engine.search("power apps")
+
+    assert result.hits
+    assert all("power apps" in h.title.casefold() for h in result.hits[:3])
