@@ -10,7 +10,6 @@ import json
 import logging
 import shutil
 import sqlite3
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +38,7 @@ class Plan:
     fuzz_ask_queries: int  # the naive baseline is slow: fewer of its queries at large sizes
     fuzz_prefixes: int
     warmup: int = 10
-    # Past this, articlebot's cold ingest is stopped and the database is built with the
-    # proposed (corpus, source) index instead, so that serving can still be measured.
-    ingest_timeout: float | None = None
+    ingest_timeout: float = 3600.0  # past this, articlebot's cold ingest is a failure
 
     @classmethod
     def for_size(cls, n: int, quick: bool) -> Plan:
@@ -49,7 +46,7 @@ class Plan:
             return cls(1, 1, 1, 20, 40, 20, 40, warmup=3)
         if n <= 10_000:
             return cls(3, 5, 3, 150, 300, 150, 300)
-        return cls(1, 3, 2, 60, 300, 20, 40, ingest_timeout=300)
+        return cls(1, 3, 2, 60, 300, 20, 40)
 
 
 def corpus_for(n: int, seed: int, work: Path, model: TextModel | None) -> tuple[Path, bool]:
@@ -72,37 +69,25 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def _ingest(
-    corpus: Path, db: Path, timeout: float | None = None, source_index: bool = False
-) -> dict[str, Any]:
+def _ingest(corpus: Path, db: Path, timeout: float = 3600.0) -> dict[str, Any]:
     args = ["benchmarks.tasks", "ingest", "--corpus", str(corpus), "--db", str(db)]
-    result = run_json(args + ["--source-index"] * source_index, timeout=timeout or 4 * 3600)
+    result = run_json(args, timeout=timeout)
     if result["failures"]:
         raise RuntimeError(f"{result['failures']} files failed to ingest: {result['failed']}")
     return result
 
 
 def measure_ingest(corpus: Path, work: Path, n: int, plan: Plan) -> dict[str, Any]:
-    bot_db, fts_db, fixed_db = work / "bot.sqlite3", work / "fts.sqlite3", work / "fixed.sqlite3"
+    bot_db, fts_db = work / "bot.sqlite3", work / "fts.sqlite3"
     bot: list[dict[str, Any]] = []
     fts, parse = [], []
-    timed_out = False
     for _ in range(plan.ingest_repeats):
-        if not timed_out:
-            try:
-                bot.append(_ingest(corpus, _fresh(bot_db), plan.ingest_timeout))
-            except subprocess.TimeoutExpired:
-                log.warning("articlebot ingest stopped after %s s", plan.ingest_timeout)
-                timed_out = True
+        bot.append(_ingest(corpus, _fresh(bot_db), plan.ingest_timeout))
         fts.append(
             run_json(["benchmarks.tasks", "baseline", "--corpus", str(corpus), "--db", str(fts_db)])
         )
         parse.append(run_json(["benchmarks.tasks", "parse", "--corpus", str(corpus)]))
-    # Once, the same ingest with the index the report proposes; it builds the serving
-    # database when the plain ingest was stopped.
-    fixed = _ingest(corpus, _fresh(bot_db if timed_out else fixed_db), source_index=True)
-    _fresh(fixed_db).unlink(missing_ok=True)
-    articles = (bot or [fixed])[-1]["articles"]
+    articles = bot[-1]["articles"]
     if articles != n or fts[-1]["articles"] != n:
         raise RuntimeError(f"expected {n} articles, articlebot {articles}, fts {fts[-1]}")
 
@@ -128,12 +113,9 @@ def measure_ingest(corpus: Path, work: Path, n: int, plan: Plan) -> dict[str, An
 
     return {
         "articles": n,
-        "bot_ingest_s": seconds(bot) if bot else None,
-        "bot_ingest_timed_out_s": plan.ingest_timeout if timed_out else None,
-        "bot_ingest_wall_s": seconds(bot, "wall_s") if bot else None,
-        "bot_ingest_rss_mb": max(r["peak_rss_mb"] for r in bot or [fixed]),
-        "fixed_ingest_s": fixed["seconds"],
-        "serving_db_has_source_index": timed_out,
+        "bot_ingest_s": seconds(bot),
+        "bot_ingest_wall_s": seconds(bot, "wall_s"),
+        "bot_ingest_rss_mb": max(r["peak_rss_mb"] for r in bot),
         "fts_ingest_s": seconds(fts),
         "fts_ingest_rss_mb": max(r["peak_rss_mb"] for r in fts),
         "parse_s": seconds(parse),

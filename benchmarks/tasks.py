@@ -1,7 +1,6 @@
 """One measured job per process, so each starts cold and has its own peak memory.
 
     python -m benchmarks.tasks ingest --corpus DIR --db PATH      articlebot Store.reload
-        [--source-index]                                          ... with a proposed core fix
     python -m benchmarks.tasks baseline --corpus DIR --db PATH    parse + plain FTS5 table
     python -m benchmarks.tasks parse --corpus DIR                 parse only (baseline 2)
 
@@ -20,16 +19,11 @@ from pathlib import Path
 
 from benchmarks.stats import proc_status_mb
 
-SOURCE_INDEX = "CREATE INDEX IF NOT EXISTS bench_articles_by_source ON articles (corpus, source)"
 
-
-async def _reload(corpora: list[Path], db: Path, source_index: bool) -> dict[str, object]:
+async def _reload(corpora: list[Path], db: Path) -> dict[str, object]:
     from bot.store import Store
 
     async with await Store.open(db) as store:
-        if source_index:
-            # The fix proposed for the core's O(n^2) cold ingest, applied from outside.
-            await store._writer.execute(SOURCE_INDEX)
         started = time.perf_counter()
         report = await store.reload(corpora)
         seconds = time.perf_counter() - started
@@ -65,16 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("job", choices=("ingest", "baseline", "parse"))
     parser.add_argument("--corpus", type=Path, action="append", required=True)
     parser.add_argument("--db", type=Path)
-    parser.add_argument(
-        "--source-index",
-        action="store_true",
-        help="ingest: add an index on articles (corpus, source) first (a proposed core fix)",
-    )
     args = parser.parse_args(argv)
     if args.job == "ingest":
         if args.db is None:
             parser.error("ingest needs --db")
-        result = asyncio.run(_reload(args.corpus, args.db, args.source_index))
+        result = asyncio.run(_reload(args.corpus, args.db))
     else:
         result = _baseline(args.corpus, args.db if args.job == "baseline" else None)
     result["peak_rss_mb"] = proc_status_mb("VmHWM")
