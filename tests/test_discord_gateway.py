@@ -1,0 +1,47 @@
+"""The articlebot's own connection: a dropped gateway is resumed without losing a question,
+and a configured shard count runs discord.py's AutoShardedBot."""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from tests import bot_harness
+from tests.bot_harness import HarnessFactory, time_bound
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord import fixtures as fake_fixtures
+
+fake_discord = fake_fixtures.fake_discord
+fail_on_error_logs = fake_fixtures.fail_on_error_logs
+start_articlebot = bot_harness.start_articlebot
+
+DOPAMINE_QUESTION = "What do dopamine neurons encode?"
+DOPAMINE_TITLE = "Designing artificial brains can help us learn more about real ones"
+
+
+@time_bound()
+async def test_a_question_asked_while_the_gateway_is_down_is_answered_after_resume(
+    start_articlebot: HarnessFactory, fake_discord: FakeDiscord
+) -> None:
+    await start_articlebot()
+    await fake_discord.wait_for_sessions(1)
+
+    await fake_discord.drop_connections(code=4000)
+    during_drop = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
+    message = await during_drop.final_message()
+
+    assert message["embeds"][0]["title"] == DOPAMINE_TITLE
+    assert (fake_discord.identify_count, fake_discord.resume_count) == (1, 1)
+    assert fake_discord.replayed_events == ["INTERACTION_CREATE"]
+
+
+@time_bound()
+async def test_a_configured_shard_count_runs_the_auto_sharded_bot(
+    start_articlebot: HarnessFactory, fake_discord: FakeDiscord
+) -> None:
+    harness = await start_articlebot(settings={"shard_count": 1})
+
+    assert isinstance(harness.bot, commands.AutoShardedBot)
+    interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
+    message = await interaction.final_message()
+    assert message["embeds"][0]["title"] == DOPAMINE_TITLE
+    assert fake_discord.identifies[0]["shard"] == [0, 1]
