@@ -9,6 +9,7 @@ from bot.ingest.detect import detect_shape
 from bot.ingest.errors import ArticleRemoved, IngestError
 from bot.ingest.parse import (
     PARSER_VERSION,
+    corpus_sources,
     iter_corpus_files,
     parse_bytes,
     parse_file,
@@ -21,6 +22,7 @@ __all__ = [
     "ArticleRemoved",
     "IngestError",
     "article_id",
+    "corpus_sources",
     "detect_shape",
     "iter_corpus_files",
     "parse_bytes",

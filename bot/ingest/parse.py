@@ -44,8 +44,29 @@ def parse_text(text: str, source: str) -> Article:
 
 def iter_corpus_files(root: Path) -> Iterator[Path]:
     """Every regular file under `root`, sorted, skipping hidden files and folders (.git)."""
-    found: list[Path] = []
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]  # prune
-        found.extend(Path(folder, name) for name in names if not name.startswith("."))
-    yield from (path for path in sorted(found) if path.is_file())
+    return (Path(path) for _, path in corpus_sources(root))
+
+
+def corpus_sources(root: Path) -> list[tuple[str, str]]:
+    """(source, path) of every regular file under `root`, sorted by source: the source is
+    the path relative to `root` with "/" separators. Hidden files and folders (.git) are
+    skipped; symlinked folders are not followed. Plain strings and scandir, as a reload
+    of 100,000 unchanged files is mostly this walk."""
+    found: list[tuple[str, str]] = []
+    folders = [("", os.fspath(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry.path))
+    found.sort()
+    return found

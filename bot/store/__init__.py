@@ -8,12 +8,13 @@ reload commits. `:memory:` uses one connection for both (tests only).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import aiosqlite
 from bot import ingest
 from bot.models import Article, IngestFailure, ReloadReport
 from bot.store import codec
-from bot.store.changes import Changes, FileState, KnownFile, Progress, display_path, scan_changes
+from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
 from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
 from bot.text import words
@@ -202,11 +203,19 @@ class Store:
             if await self._meta("parser_version") != str(ingest.PARSER_VERSION):
                 # The parsers changed: what they extract from an unchanged file may differ.
                 known = {key: replace(file, size=-1, hash="") for key, file in known.items()}
-            changes = await asyncio.to_thread(scan_changes, corpora, known, progress)
-            async with self._write_lock:
-                report = await self._apply(changes)
-                report.duration_s = time.perf_counter() - started
-                await self._save_report(report)
+            scan = ChangeScan(corpora, known, progress)
+            batches = scan.batches()
+            try:
+                # The first batch is scanned before the database is locked: a small reload
+                # is then wholly read and parsed while digests and other writers go on.
+                first = await asyncio.to_thread(next, batches, None)
+                async with self._write_lock:
+                    report = await self._apply(scan, batches, first)
+                    report.duration_s = time.perf_counter() - started
+                    await self._save_report(report)
+            finally:
+                with contextlib.suppress(ValueError):  # still running in its thread: it ends
+                    batches.close()  # stops the parser processes of a scan cut short
             return report
 
     async def _known_files(self) -> dict[tuple[str, str], KnownFile]:
@@ -217,16 +226,34 @@ class Store:
                 for row in await cur.fetchall()
             }
 
-    async def _apply(self, changes: Changes) -> ReloadReport:
-        report = ReloadReport(unchanged=changes.unchanged + len(changes.touched))
-        report.failed = [
-            IngestFailure(path, "corpus directory not found") for path in changes.missing_corpora
-        ]
+    async def _apply(
+        self,
+        scan: ChangeScan,
+        batches: Iterator[list[FileState]],
+        batch: list[FileState] | None,
+    ) -> ReloadReport:
+        """Write `batch` and the rest of the scan in one transaction: each batch is written
+        while the parser processes work on the next (the scan runs in a worker thread)."""
+        report = ReloadReport()
         db = self._writer
         await db.execute("BEGIN IMMEDIATE")
         try:
             term_delta: Counter[str] = Counter()
-            await self._apply_parsed(changes.parsed, report, term_delta)
+            owners: dict[str, tuple[str, str]] = {}  # loaded article id -> (corpus, source)
+            loaded: dict[tuple[str, str], str] = {}  # the reverse, of files not yet seen
+            if batch is not None:
+                owners = await self._sources_by_id()
+                loaded = {key: article_id for article_id, key in owners.items()}
+            while batch is not None:
+                await self._apply_parsed(batch, owners, loaded, report, term_delta)
+                batch = await asyncio.to_thread(next, batches, None)
+            changes = scan.changes
+            term_delta.update(changes.terms)
+            report.unchanged = changes.unchanged + len(changes.touched)
+            report.failed[:0] = [
+                IngestFailure(path, "corpus directory not found")
+                for path in changes.missing_corpora
+            ]
             for state in changes.touched:
                 await db.execute(
                     "UPDATE files SET size = ?, mtime_ns = ? WHERE corpus = ? AND source = ?",
@@ -252,11 +279,18 @@ class Store:
         return report
 
     async def _apply_parsed(
-        self, parsed: list[FileState], report: ReloadReport, term_delta: Counter[str]
+        self,
+        parsed: list[FileState],
+        owners: dict[str, tuple[str, str]],
+        loaded: dict[tuple[str, str], str],
+        report: ReloadReport,
+        term_delta: Counter[str],
     ) -> None:
-        """Write the new and changed files' articles: decided here, written in a few batches."""
-        owners = await self._sources_by_id()
-        loaded = {key: article_id for article_id, key in owners.items()}
+        """Write a batch of new and changed files' articles with a few executemany calls.
+
+        `owners` (article id -> file) and `loaded` (file -> previous article id) are kept
+        up to date here, across the batches of one reload.
+        """
         replaced: list[str] = []
         rows: list[tuple[Any, ...]] = []
         file_rows: list[tuple[Any, ...]] = []
@@ -275,9 +309,9 @@ class Store:
                 if owner is not None and owner != key:
                     reason = f"same path as {display_path(*owner)}, which is already loaded"
                     report.failed.append(IngestFailure(display_path(*key), reason))
+                    term_delta.subtract(codec.search_terms(article))  # counted by the scan
                     continue
                 rows.append(codec.article_to_row(article, state.corpus))
-                term_delta.update(state.terms)
                 owners[article.id] = key
                 (report.updated if previous else report.added).append(state.source)
             file_rows.append(

@@ -11,11 +11,11 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot import ingest
@@ -56,6 +56,9 @@ class Changes:
     touched: list[FileState] = field(default_factory=list)  # same content, new size/mtime
     unchanged: int = 0
     gone: list[tuple[str, str]] = field(default_factory=list)  # (corpus, source)
+    # How many parsed articles hold each word: summed as states arrive, so the states
+    # need not keep a set of words each (at 100,000 articles, gigabytes).
+    terms: Counter[str] = field(default_factory=Counter)
     missing_corpora: list[str] = field(default_factory=list)
 
 
@@ -69,44 +72,76 @@ def scan_changes(
     known: dict[tuple[str, str], KnownFile],
     progress: Progress | None = None,
 ) -> Changes:
-    """Compare the files on disk with `known`; parse only what is new or changed.
+    """Compare the files on disk with `known`; parse only what is new or changed."""
+    scan = ChangeScan(corpora, known, progress)
+    for batch in scan.batches():
+        scan.changes.parsed.extend(batch)
+    return scan.changes
+
+
+class ChangeScan:
+    """The comparison of `corpora` with `known`, a batch of parsed files at a time.
 
     Unchanged files are recognised by size and mtime without being read, then by content
-    hash, so touching a file costs a read but not a parse.
+    hash, so touching a file costs a read but not a parse. The batches hold the new and
+    changed files; everything else (counts, touched, gone, words) is in `changes` once the
+    batches are exhausted. A caller that writes each batch as it comes holds a few hundred
+    parsed articles at a time, not the whole corpus.
     """
-    changes = Changes()
-    files = list(_list_files(corpora, changes))
-    seen: set[tuple[str, str]] = set()
 
-    def examined() -> Iterator[FileState | _Unparsed | None]:
-        for corpus, root, path in files:
-            source = path.relative_to(root).as_posix()
-            seen.add((corpus, source))
-            yield _check(corpus, source, path, known.get((corpus, source)))
+    def __init__(
+        self,
+        corpora: Sequence[Path],
+        known: dict[tuple[str, str], KnownFile],
+        progress: Progress | None = None,
+    ) -> None:
+        self.changes = Changes()
+        self._corpora = corpora
+        self._known = known
+        self._progress = progress
 
-    for done, state in enumerate(_parse_all(examined()), start=1):
-        if state is None:
-            changes.unchanged += 1
-        elif state.article is None and state.status == "touched":
-            changes.touched.append(state)
-        else:
-            changes.parsed.append(state)
-        if progress is not None:
-            progress(done, len(files))
-    # A missing directory (an unmounted volume, a typo) must not wipe what it had loaded.
-    missing = {corpus_key(Path(path)) for path in changes.missing_corpora}
-    changes.gone = sorted(key for key in known if key not in seen and key[0] not in missing)
-    return changes
+    def batches(self, size: int = 4 * PARSE_BATCH) -> Iterator[list[FileState]]:
+        changes = self.changes
+        files = list(_list_files(self._corpora, changes))
+        seen: set[tuple[str, str]] = set()
+
+        def examined() -> Iterator[FileState | _Unparsed | None]:
+            for corpus, source, path in files:
+                seen.add((corpus, source))
+                yield _check(corpus, source, path, self._known.get((corpus, source)))
+
+        batch: list[FileState] = []
+        for done, state in enumerate(_parse_all(examined()), start=1):
+            if state is None:
+                changes.unchanged += 1
+            elif state.article is None and state.status == "touched":
+                changes.touched.append(state)
+            else:
+                changes.terms.update(state.terms)
+                batch.append(replace(state, terms=frozenset()) if state.terms else state)
+            if self._progress is not None:
+                self._progress(done, len(files))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        # A missing directory (an unmounted volume, a typo) must not wipe what it had loaded.
+        missing = {corpus_key(Path(path)) for path in changes.missing_corpora}
+        changes.gone = sorted(
+            key for key in self._known if key not in seen and key[0] not in missing
+        )
 
 
-def _list_files(corpora: Sequence[Path], changes: Changes) -> Iterable[tuple[str, Path, Path]]:
+def _list_files(corpora: Sequence[Path], changes: Changes) -> Iterable[tuple[str, str, str]]:
+    """(corpus, source, path) of every file of the corpora."""
     for root in corpora:
         if not root.is_dir():
             changes.missing_corpora.append(str(root))
             continue
         corpus = corpus_key(root)
-        for path in ingest.iter_corpus_files(root):
-            yield corpus, root, path
+        for source, path in ingest.corpus_sources(root):
+            yield corpus, source, path
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +240,12 @@ def _parse(item: _Unparsed) -> FileState:
 
 
 def _check(
-    corpus: str, source: str, path: Path, before: KnownFile | None
+    corpus: str, source: str, path: str, before: KnownFile | None
 ) -> FileState | _Unparsed | None:
     """None when unchanged; a 'touched' state when only size/mtime moved; a failure; else
     the bytes to parse."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError as exc:
         return _failed(corpus, source, 0, 0, "", f"cannot read: {exc.strerror}")
     if before and before.size == stat.st_size and before.mtime_ns == stat.st_mtime_ns:
@@ -221,7 +256,7 @@ def _check(
         )
         return _failed(corpus, source, stat.st_size, stat.st_mtime_ns, "", reason)
     try:
-        data = path.read_bytes()
+        data = Path(path).read_bytes()
     except OSError as exc:
         return _failed(corpus, source, stat.st_size, stat.st_mtime_ns, "", exc.strerror or "")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
