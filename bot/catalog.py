@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz, process
 
 from bot.store import CatalogEntry
-from bot.text import normalize, words
+from bot.text import content_words, normalize, words
 
 FUZZY_TITLES_PER_WORD = 300
+# "More like this" weighs shared title words and topics by rarity; one held by more titles
+# than this says little about likeness, and walking it would cost the most.
+SIMILAR_MAX_SHARED = 2_000
 
 
 class Catalog:
@@ -27,6 +31,7 @@ class Catalog:
             entries, key=lambda e: (e.published or "", e.quality or 0), reverse=True
         )
         self._by_id = {e.id: e for e in self.entries}
+        self._index = {e.id: i for i, e in enumerate(self.entries)}
         self._titles = sorted((normalize(e.title), i) for i, e in enumerate(self.entries))
         self._title_keys = [t for t, _ in self._titles]
         postings: dict[str, list[int]] = defaultdict(list)
@@ -100,6 +105,25 @@ class Catalog:
                 if len(found) >= limit:
                     break
         return [self.entries[i] for i in found]
+
+    def similar(self, article_id: str, limit: int) -> list[CatalogEntry]:
+        """The articles sharing the rarest title words and topics with this one, most alike
+        first (newest among equals); itself excluded. From memory, no SQL."""
+        index = self._index.get(article_id)
+        if index is None:
+            return []
+        entry = self.entries[index]
+        groups = [self._postings.get(w, ()) for w in dict.fromkeys(content_words(entry.title))]
+        groups += [self._topics.get(topic, ()) for topic in entry.topics]
+        scores: dict[int, float] = defaultdict(float)
+        for group in groups:
+            if 1 < len(group) <= SIMILAR_MAX_SHARED:
+                weight = math.log(len(self.entries) / len(group))
+                for other in group:
+                    scores[other] += weight
+        scores.pop(index, None)
+        best = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], i))
+        return [self.entries[i] for i in best]
 
     def title_matches(self, title_words: list[str], limit: int) -> list[tuple[str, float]]:
         """(id, -n) of the titles holding the most of these words (n of them), newest first

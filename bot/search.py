@@ -36,7 +36,6 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
     "profile": ("profile", "who is"),
 }
 KIND_BONUS = 0.1
-SIMILAR_CACHE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +88,6 @@ class SearchEngine:
         self.catalog = catalog
         self.vocabulary = vocabulary
         self.min_confidence = min_confidence
-        # Similar articles per (article id, limit): fixed for this snapshot of the corpus.
-        self._similar: dict[tuple[str, int], list[CatalogEntry]] = {}
 
     @classmethod
     async def load(cls, store: Store, min_confidence: float = 0.5) -> SearchEngine:
@@ -114,12 +111,10 @@ class SearchEngine:
                 terms.append(QueryTerm(text, word, weight, similarity))
         return terms
 
-    async def candidates(
-        self, terms: list[QueryTerm], limit: int, columns: str = ""
-    ) -> list[tuple[str, float]]:
+    async def candidates(self, terms: list[QueryTerm], limit: int) -> list[tuple[str, float]]:
         """(id, rank) of the articles worth reranking, best first; ranks are negative.
 
-        The terms rare enough pick them with BM25 (in `columns` only, if given). When every
+        The terms rare enough pick them with BM25. When every
         term is common ("power apps"), BM25 would score nearly every article, so titles
         holding the most of those words are taken from memory instead.
         """
@@ -127,10 +122,7 @@ class SearchEngine:
         rare = [t for t in terms if self.vocabulary.frequencies.get(t.text, 0) <= most]
         if not rare:
             return self.catalog.title_matches([t.text for t in terms], limit)
-        match = fts_expression(rare)
-        if columns:
-            match = f"{{{columns}}} : ({match})"
-        return await self.store.bm25_candidates(match, limit)
+        return await self.store.bm25_candidates(fts_expression(rare), limit)
 
     async def search(self, query: str, limit: int = 10) -> SearchResult:
         terms = self.query_terms(query)
@@ -190,22 +182,7 @@ class SearchEngine:
 
     async def similar(self, article: Article, limit: int = 3) -> list[CatalogEntry]:
         """Corpus articles most like `article` (by its title and topics), itself excluded."""
-        terms = [
-            QueryTerm(w, w, self.vocabulary.idf(w), 1.0)
-            for w in content_words(f"{article.title} {' '.join(article.topics)}")
-            if w in self.vocabulary.frequencies
-        ]
-        if not terms:
-            return []
-        key = (article.id, limit)
-        if key not in self._similar:
-            # Titles and topics only: a like article is about the same thing.
-            ranked = await self.candidates(terms, limit + 1, columns="title topics")
-            entries = (self.catalog.get(i) for i, _ in ranked if i != article.id)
-            if len(self._similar) >= SIMILAR_CACHE:
-                self._similar.pop(next(iter(self._similar)))
-            self._similar[key] = [e for e in entries if e is not None][:limit]
-        return self._similar[key]
+        return self.catalog.similar(article.id, limit)
 
 
 def wanted_kinds(query: str) -> set[str]:

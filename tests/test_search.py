@@ -159,3 +159,16 @@ async def test_a_query_of_only_common_words_still_ranks_titles(full_engine: Sear
 
     assert result.hits
     assert all("power apps" in h.title.casefold() for h in result.hits[:3])
+
+
+@needs_shared_corpus
+async def test_more_like_this_shares_rare_title_words(full_engine: SearchEngine) -> None:
+    [newsletter] = [
+        e for e in full_engine.catalog.entries if e.title == "Power Apps Smartable (2021-06-02)"
+    ]
+
+    similar = full_engine.catalog.similar(newsletter.id, 3)
+
+    assert len(similar) == 3
+    assert all(e.title.startswith("Power Apps Smartable (") for e in similar)
+    assert newsletter not in similar
