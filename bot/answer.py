@@ -19,8 +19,31 @@ _REFERS_BACK = frozenset({"this", "these", "that", "those", "such", "it", "they"
 async def build_answer(
     engine: SearchEngine, article: Article, query: str, confidence: float
 ) -> Answer:
-    similar = await engine.similar(article, SIMILAR_ARTICLES)
-    similar_articles = await engine.store.get_articles([e.id for e in similar])
+    [answer] = await build_answers(engine, [article], query, confidence)
+    return answer
+
+
+async def build_answers(
+    engine: SearchEngine, articles: list[Article], query: str, confidence: float
+) -> list[Answer]:
+    """One answer per article; their similar articles are read in one query."""
+    similar = {a.id: engine.catalog.similar(a.id, SIMILAR_ARTICLES) for a in articles}
+    wanted = dict.fromkeys(e.id for entries in similar.values() for e in entries)
+    found = {a.id: a for a in await engine.store.get_articles(list(wanted))}
+    return [
+        compose_answer(
+            article,
+            query,
+            confidence,
+            [found[e.id] for e in similar[article.id] if e.id in found],
+        )
+        for article in articles
+    ]
+
+
+def compose_answer(
+    article: Article, query: str, confidence: float, similar_articles: list[Article]
+) -> Answer:
     own = [r for r in article.related if r.url]
     own_urls = {r.url for r in own}
     from_corpus = [

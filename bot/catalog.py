@@ -21,7 +21,7 @@ from bot.text import content_words, normalize, words
 FUZZY_TITLES_PER_WORD = 300
 # "More like this" weighs shared title words and topics by rarity; one held by more titles
 # than this says little about likeness, and walking it would cost the most.
-SIMILAR_MAX_SHARED = 2_000
+SIMILAR_MAX_SHARED = 500
 
 
 class Catalog:

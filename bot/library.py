@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import build_answer
+from bot.answer import build_answer, build_answers
 from bot.models import Answer, Article, ReloadReport, SearchResult
 from bot.search import SearchEngine
 from bot.settings import Settings
@@ -76,9 +76,7 @@ class Library:
         if not result.answered:
             return AskOutcome(result)
         articles = await self.store.get_articles([h.article_id for h in result.hits])
-        answers = [
-            await build_answer(engine, article, question, result.confidence) for article in articles
-        ]
+        answers = await build_answers(engine, articles, question, result.confidence)
         return AskOutcome(result, tuple(answers))
 
     async def answer_for(self, article_id: str, question: str = "") -> Answer:

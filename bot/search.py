@@ -208,19 +208,22 @@ def fts_expression(terms: Iterable[QueryTerm]) -> str:
 
 def term_coverage(terms: list[QueryTerm], article: Article) -> float:
     """Share of the query's weight that the article contains; fields near the top count more."""
-    head = stems(f"{article.title} {article.summary} {' '.join(article.topics)}")
-    tail = stems(
-        f"{article.body} {related_text(article)} "
-        f"{article.provider.name if article.provider else ''} {' '.join(article.authors)}"
-    )
     total = sum(t.weight for t in terms)
     if total <= 0:
         return 0.0
+    head = stems(f"{article.title} {article.summary} {' '.join(article.topics)}")
+    tail: set[str] | None = None  # the body is long: stemmed only if the head lacks a word
     found = 0.0
     for term in terms:
         key = stem(term.text)
         if key in head:
             found += term.weight * term.trust
-        elif key in tail:
+            continue
+        if tail is None:
+            tail = stems(
+                f"{article.body} {related_text(article)} "
+                f"{article.provider.name if article.provider else ''} {' '.join(article.authors)}"
+            )
+        if key in tail:
             found += term.weight * term.trust * 0.85
     return found / total
