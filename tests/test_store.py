@@ -157,3 +157,20 @@ async def test_a_new_parser_version_reparses_unchanged_files(
     assert (report.added, report.removed, report.failed) == ([], [], [])
     again = await seeded.reload([SEEDS])
     assert again.unchanged == 5
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+async def test_many_changed_files_load_whether_parsed_here_or_by_a_pool(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(300):  # more than two parse batches
+        (corpus / f"a{i:03}.md").write_text(f"---\ntitle: Article {i}\n---\nBody {i}.\n")
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+
+    report = await store.reload([corpus])
+
+    assert len(report.added) == 300
+    assert report.failed == []
+    assert await store.count() == 300

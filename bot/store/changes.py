@@ -173,7 +173,10 @@ def _parse_all(states: Iterable[FileState | _Unparsed | None]) -> Iterator[FileS
                 continue
             held.append(batch)
             batch = []
-            if pool is None and (workers < 2 or len(held) < 2):
+            if workers < 2:  # one core: no pool to wait for, parse as we go
+                yield from _parse_batch(held.pop())
+                continue
+            if pool is None and len(held) < 2:
                 continue
             if pool is None:
                 pool = ProcessPoolExecutor(workers, mp_context=_worker_context())
