@@ -193,9 +193,10 @@ class Store:
     ) -> ReloadReport:
         """Make the database mirror `corpora`, changing only what changed on disk.
 
-        Parsing happens outside the transaction (in a worker thread); the writes happen in
-        one transaction, so readers see the old corpus or the new one, never half of each.
-        A file that fails to parse keeps its previously loaded version.
+        Files are read and parsed in a worker thread (and parser processes when many
+        changed), a batch at a time; the writes happen in one transaction, so readers see
+        the old corpus or the new one, never half of each. A file that fails to parse keeps
+        its previously loaded version.
         """
         async with self._reload_lock:
             started = time.perf_counter()
@@ -254,11 +255,11 @@ class Store:
                 IngestFailure(path, "corpus directory not found")
                 for path in changes.missing_corpora
             ]
-            for state in changes.touched:
-                await db.execute(
-                    "UPDATE files SET size = ?, mtime_ns = ? WHERE corpus = ? AND source = ?",
-                    (state.size, state.mtime_ns, state.corpus, state.source),
-                )
+            # Same content, new size or mtime (a checkout touches every file): one call.
+            await db.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE corpus = ? AND source = ?",
+                [(s.size, s.mtime_ns, s.corpus, s.source) for s in changes.touched],
+            )
             for corpus, source in changes.gone:
                 article_id = await self._article_id_of(corpus, source)
                 if article_id is not None:
