@@ -281,7 +281,8 @@ def render(results: dict[str, Any]) -> str:
         ),
         "## Latency (ms)",
         "",
-        "/ask = Library.ask (search plus the answer cards: passage, related); the baselines' "
+        "/ask = Library.ask (search plus the first answer card: passage, related; the others are "
+        "built when a member pages to them); the baselines' "
         "/ask is their search. Autocomplete = Catalog.complete_title on 1–15 character "
         "prefixes, a third with a typo; baselines: FTS5 prefix query, rapidfuzz over titles.",
         "",

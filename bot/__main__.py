@@ -110,8 +110,9 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     async with await _open(args, settings) as library:
         outcome = await library.ask(args.question, limit=1)
-    if outcome.answered:
-        print(answer_text(outcome.answers[0], ansi=sys.stdout.isatty()))
+        answer = await outcome.answer(0) if outcome.answered else None
+    if answer is not None:
+        print(answer_text(answer, ansi=sys.stdout.isatty()))
     else:
         print(nothing_found_text(outcome.result))
     return 0

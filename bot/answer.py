@@ -19,26 +19,9 @@ _REFERS_BACK = frozenset({"this", "these", "that", "those", "such", "it", "they"
 async def build_answer(
     engine: SearchEngine, article: Article, query: str, confidence: float
 ) -> Answer:
-    [answer] = await build_answers(engine, [article], query, confidence)
-    return answer
-
-
-async def build_answers(
-    engine: SearchEngine, articles: list[Article], query: str, confidence: float
-) -> list[Answer]:
-    """One answer per article; their similar articles are read in one query."""
-    similar = {a.id: engine.catalog.similar(a.id, SIMILAR_ARTICLES) for a in articles}
-    wanted = dict.fromkeys(e.id for entries in similar.values() for e in entries)
-    found = {a.id: a for a in await engine.store.get_articles(list(wanted))}
-    return [
-        compose_answer(
-            article,
-            query,
-            confidence,
-            [found[e.id] for e in similar[article.id] if e.id in found],
-        )
-        for article in articles
-    ]
+    similar = engine.catalog.similar(article.id, SIMILAR_ARTICLES)
+    similar_articles = await engine.store.get_articles([e.id for e in similar])
+    return compose_answer(article, query, confidence, similar_articles)
 
 
 def compose_answer(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import build_answer, build_answers
+from bot.answer import build_answer
 from bot.models import Answer, Article, ReloadReport, SearchResult
 from bot.search import SearchEngine
 from bot.settings import Settings
@@ -21,14 +21,27 @@ from bot.store.changes import Progress
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AskOutcome:
+    """A question's hits, best first. Each hit's card (passage, related links) is built
+    when first wanted: the first at once, the others only if a member pages to them."""
+
     result: SearchResult
-    answers: tuple[Answer, ...] = ()  # one per hit, best first; empty when not answered
+    engine: SearchEngine  # the corpus snapshot the hits came from
+    articles: tuple[Article, ...] = ()  # empty when not answered
+    _built: dict[int, Answer] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool:
-        return bool(self.answers)
+        return bool(self.articles)
+
+    async def answer(self, index: int) -> Answer:
+        """The card of hit `index` (IndexError past the last)."""
+        if index not in self._built:
+            self._built[index] = await build_answer(
+                self.engine, self.articles[index], self.result.query, self.result.confidence
+            )
+        return self._built[index]
 
 
 class Library:
@@ -74,10 +87,12 @@ class Library:
         engine = self.engine  # one snapshot for the whole question, even across a reload
         result = await engine.search(question, limit)
         if not result.answered:
-            return AskOutcome(result)
+            return AskOutcome(result, engine)
         articles = await self.store.get_articles([h.article_id for h in result.hits])
-        answers = await build_answers(engine, articles, question, result.confidence)
-        return AskOutcome(result, tuple(answers))
+        outcome = AskOutcome(result, engine, tuple(articles))
+        if outcome.answered:
+            await outcome.answer(0)
+        return outcome
 
     async def answer_for(self, article_id: str, question: str = "") -> Answer:
         """The full card of one article (raises NotFoundError)."""

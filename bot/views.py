@@ -7,7 +7,7 @@ library themselves, except `send_card`, the one way every command opens an artic
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ import discord
 
 from bot import render
 from bot.client import UserFacingError, send_ephemeral
-from bot.library import Library, NotFoundError
+from bot.library import AskOutcome, Library, NotFoundError
 from bot.models import Answer
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,15 @@ class AnswerView(OwnedView):
     def __init__(
         self,
         owner_id: int,
-        answers: Sequence[Answer],
+        outcome: AskOutcome,
+        first: Answer,
         more_like: MoreLike,
         timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(owner_id, timeout)
-        self.answers = list(answers)
+        self._outcome = outcome
+        self.count = len(outcome.articles)
+        self.current = first
         self.index = 0
         self._more_like = more_like
         self.previous = discord.ui.Button(label="Previous", emoji="◀️")
@@ -115,22 +118,18 @@ class AnswerView(OwnedView):
         # Similar articles come back privately to whoever asks, so anyone may ask.
         self.shared.add(self.more.custom_id)
         self._link: discord.ui.Button | None = None
-        if len(self.answers) > 1:
+        if self.count > 1:
             self.add_item(self.previous)
             self.add_item(self.next)
         self.add_item(self.more)
         self._refresh()
 
-    @property
-    def current(self) -> Answer:
-        return self.answers[self.index]
-
     def embed(self) -> discord.Embed:
-        return embed(render.paged_answer_embed(self.current, self.index, len(self.answers)))
+        return embed(render.paged_answer_embed(self.current, self.index, self.count))
 
     def _refresh(self) -> None:
         self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.answers) - 1
+        self.next.disabled = self.index >= self.count - 1
         if self._link is not None:
             self.remove_item(self._link)
             self._link = None
@@ -139,7 +138,11 @@ class AnswerView(OwnedView):
             self.add_item(self._link)
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.index = max(0, min(len(self.answers) - 1, self.index + step))
+        # A card is built the first time someone pages to it: milliseconds, well inside
+        # the 3 seconds Discord allows before the response.
+        index = max(0, min(self.count - 1, self.index + step))
+        self.current = await self._outcome.answer(index)
+        self.index = index
         self._refresh()
         await interaction.response.edit_message(
             embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS

@@ -98,8 +98,8 @@ async def test_next_shows_the_second_answer_and_previous_comes_back(
     reply = await click.response()
     assert reply["type"] == UPDATE_MESSAGE
     [card] = reply["data"]["embeds"]
-    assert card["title"] == expected.answers[1].article.title != DOPAMINE_TITLE
-    assert card["footer"]["text"].endswith(f"answer 2 of {len(expected.answers)}")
+    assert card["title"] == expected.articles[1].title != DOPAMINE_TITLE
+    assert card["footer"]["text"].endswith(f"answer 2 of {len(expected.articles)}")
     assert button(reply["data"], "Previous")["disabled"] is False
 
     back = await fake_discord.send_component(

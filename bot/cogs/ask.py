@@ -80,7 +80,11 @@ class Ask(commands.Cog):
             )
             return
         view = AnswerView(
-            interaction.user.id, outcome.answers, self._send_similar, timeout=self.view_timeout
+            interaction.user.id,
+            outcome,
+            await outcome.answer(0),
+            self._send_similar,
+            timeout=self.view_timeout,
         )
         view.interaction = interaction
         await interaction.edit_original_response(
