@@ -52,7 +52,8 @@ class FileState:
 
 @dataclass(slots=True)
 class Changes:
-    parsed: list[FileState] = field(default_factory=list)  # new or different content
+    """What a scan found besides the parsed files, which it hands out in batches."""
+
     touched: list[FileState] = field(default_factory=list)  # same content, new size/mtime
     unchanged: int = 0
     gone: list[tuple[str, str]] = field(default_factory=list)  # (corpus, source)
@@ -65,18 +66,6 @@ class Changes:
 def corpus_key(directory: Path) -> str:
     """How a corpus directory is recorded: its absolute path."""
     return str(directory.resolve())
-
-
-def scan_changes(
-    corpora: Sequence[Path],
-    known: dict[tuple[str, str], KnownFile],
-    progress: Progress | None = None,
-) -> Changes:
-    """Compare the files on disk with `known`; parse only what is new or changed."""
-    scan = ChangeScan(corpora, known, progress)
-    for batch in scan.batches():
-        scan.changes.parsed.extend(batch)
-    return scan.changes
 
 
 class ChangeScan:
