@@ -23,18 +23,7 @@ def _env() -> dict[str, str]:
 def run_json(args: list[str], timeout: float = 3600) -> dict[str, Any]:
     """Run `python -m ARGS...` in the project root; its last stdout line is JSON."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(run_text(args, timeout).strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - started
     return result
 

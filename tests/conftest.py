@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,12 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpora" / "smartable-powerapps"
 needs_shared_corpus = pytest.mark.skipif(
     not SHARED_CORPUS.is_dir(), reason=f"shared corpus not found at {SHARED_CORPUS}"
 )
+
+
+def environment_without_bot_settings() -> dict[str, str]:
+    """This process's environment less DISCORD_* and ARTICLEBOT_*, for a CLI subprocess
+    that must see only what its test gives it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARTICLEBOT_"))}
 
 
 @pytest.fixture

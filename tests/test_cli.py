@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, environment_without_bot_settings
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_SEED = "002_060ea2ca1cd9a942.txt"
@@ -19,11 +18,10 @@ DOPAMINE_SEED = "002_060ea2ca1cd9a942.txt"
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m bot ARGS` from the project root, as the README runs it."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARTICLEBOT_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
-        env={**clean, **(env or {})},
+        env={**environment_without_bot_settings(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

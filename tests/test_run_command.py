@@ -4,7 +4,6 @@ DISCORD_GATEWAY_URL: a rejected token, and a bot that starts, syncs and answers.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.bot_harness import assert_nothing_pings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, environment_without_bot_settings
 from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.server import FakeDiscord
 
@@ -24,7 +23,6 @@ DEFERRED_CHANNEL_MESSAGE = 5
 
 
 async def _start_run(server: FakeDiscord, tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARTICLEBOT_"))}
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -32,7 +30,7 @@ async def _start_run(server: FakeDiscord, tmp_path: Path, **env: str) -> asyncio
         "run",
         cwd=ROOT,
         env={
-            **clean,
+            **environment_without_bot_settings(),
             "DISCORD_API_BASE": server.api_base,
             "DISCORD_GATEWAY_URL": server.gateway_url,
             "ARTICLEBOT_DB": str(tmp_path / "bot.sqlite3"),

@@ -99,16 +99,7 @@ class Ask(commands.Cog):
             render.similar_embed(answer.article.title, entries),
             [(e.title, e.id, render.entry_description(e)) for e in entries],
         )
-        view = PagedListView(
-            interaction.user.id, 1, lambda _: page, self._open_private, timeout=self.view_timeout
-        )
-        view.message = await interaction.followup.send(
-            embed=view.embed(),
-            view=view,
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-            wait=True,
-        )
+        await self._send_list(interaction, page, ephemeral=True)
 
     def _nothing_found(self, result: SearchResult) -> discord.Embed:
         topics = [] if result.nearest else [t for t, _ in self.library.catalog.topics()]
@@ -164,6 +155,12 @@ class Ask(commands.Cog):
                 (hit.title, hit.article_id, render.entry_description(entry) if entry else None)
             )
         page = Page(render.search_results_embed(result.query, result.hits), options)
+        await self._send_list(interaction, page, ephemeral=ephemeral)
+
+    async def _send_list(
+        self, interaction: discord.Interaction, page: Page, *, ephemeral: bool
+    ) -> None:
+        """A one-page list of articles as a follow-up, with a menu that opens one privately."""
         view = PagedListView(
             interaction.user.id, 1, lambda _: page, self._open_private, timeout=self.view_timeout
         )
