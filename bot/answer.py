@@ -6,7 +6,7 @@ import re
 
 from bot.models import Answer, Article, RelatedLink
 from bot.search import SearchEngine
-from bot.text import content_words, escape_markdown, sentences, stem, stems, words
+from bot.text import StemFinder, content_words, escape_markdown, sentences, stem, words
 
 MAX_PASSAGE_SENTENCES = 3
 MAX_PASSAGE_CHARS = 600
@@ -61,7 +61,8 @@ def best_passage(article: Article, query: str) -> str:
     wanted = {stem(w) for w in content_words(query)}
     if not wanted:
         return _emphasise(_window(candidates, 0, 1), wanted)
-    matches = [_matched(sentence, wanted) for sentence in candidates]
+    finder = StemFinder(wanted)
+    matches = [finder.found(sentence) for sentence in candidates]
     best_start, best_len, best_score = 0, 1, -1.0
     for start in range(len(candidates)):
         for length in range(1, MAX_PASSAGE_SENTENCES + 1):
@@ -87,10 +88,6 @@ def _with_continuations(candidates: list[str], start: int, length: int) -> int:
             break
         length += 1
     return length
-
-
-def _matched(sentence: str, wanted: set[str]) -> set[str]:
-    return stems(sentence) & wanted
 
 
 def _window(candidates: list[str], start: int, length: int) -> str:

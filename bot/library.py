@@ -85,11 +85,14 @@ class Library:
     async def ask(self, question: str, limit: int = 5) -> AskOutcome:
         """The answer to a question, plus the next-best answers for paging."""
         engine = self.engine  # one snapshot for the whole question, even across a reload
-        result = await engine.search(question, limit)
+        found = await engine.find(question, limit)
+        result = found.result
         if not result.answered:
             return AskOutcome(result, engine)
-        articles = await self.store.get_articles([h.article_id for h in result.hits])
-        outcome = AskOutcome(result, engine, tuple(articles))
+        ids = [h.article_id for h in result.hits]
+        unread = [i for i in ids if i not in found.articles]
+        read = found.articles | {a.id: a for a in await self.store.get_articles(unread)}
+        outcome = AskOutcome(result, engine, tuple(read[i] for i in ids if i in read))
         if outcome.answered:
             await outcome.answer(0)
         return outcome

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -19,7 +19,7 @@ from bot.catalog import Catalog
 from bot.models import Article, Hit, SearchResult
 from bot.store import CatalogEntry, Store
 from bot.store.codec import related_text
-from bot.text import content_words, normalize, stem, stems, words
+from bot.text import StemFinder, content_words, normalize, stem, words
 
 CANDIDATES = 40
 RERANKED = 15  # candidates whose full text is checked for term coverage
@@ -44,6 +44,12 @@ class QueryTerm:
     typed: str  # the word as the user typed it
     weight: float  # inverse document frequency
     trust: float  # 1.0 for a known word, the similarity for a repaired one, 0 for unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    result: SearchResult
+    articles: dict[str, Article] = field(default_factory=dict)  # by id; may lack some hits
 
 
 class Vocabulary:
@@ -125,39 +131,47 @@ class SearchEngine:
         return await self.store.bm25_candidates(fts_expression(rare), limit)
 
     async def search(self, query: str, limit: int = 10) -> SearchResult:
+        return (await self.find(query, limit)).result
+
+    async def find(self, query: str, limit: int = 10) -> Found:
+        """The search result, with the articles read to rerank it (hits among them)."""
         terms = self.query_terms(query)
         searchable = [t for t in terms if t.trust > 0]
         if not searchable:
-            return self._nothing(query, terms)
+            return Found(self._nothing(query, terms))
         ranked = await self.candidates(searchable, CANDIDATES)
         if not ranked:
-            return self._nothing(query, terms)
-        scored = await self._rerank(query, terms, ranked)
+            return Found(self._nothing(query, terms))
+        texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
+        scored = self._rerank(query, terms, ranked, texts)
         best_confidence = scored[0][2]
         hits = tuple(
             Hit(entry.id, entry.source, entry.title, round(score, 4))
             for entry, score, _ in scored[:limit]
         )
         if best_confidence < self.min_confidence:
-            return SearchResult(
-                query, False, round(best_confidence, 4), (), tuple(h.title for h in hits[:3])
-            )
-        return SearchResult(query, True, round(best_confidence, 4), hits)
+            nearest = tuple(h.title for h in hits[:3])
+            return Found(SearchResult(query, False, round(best_confidence, 4), (), nearest))
+        return Found(SearchResult(query, True, round(best_confidence, 4), hits), texts)
 
-    async def _rerank(
-        self, query: str, terms: list[QueryTerm], ranked: list[tuple[str, float]]
+    def _rerank(
+        self,
+        query: str,
+        terms: list[QueryTerm],
+        ranked: list[tuple[str, float]],
+        texts: dict[str, Article],
     ) -> list[tuple[CatalogEntry, float, float]]:
         best_rank = ranked[0][1] or -1.0
-        texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
         typed = " ".join(t.typed for t in terms)
         kinds = wanted_kinds(query)
+        finder = StemFinder(stem(t.text) for t in terms)
         scored: list[tuple[CatalogEntry, float, float]] = []
         for position, (article_id, rank) in enumerate(ranked):
             entry = self.catalog.get(article_id)
             if entry is None:  # the index is newer than this snapshot
                 continue
             article = texts.get(article_id)
-            coverage = term_coverage(terms, article) if article else 0.0
+            coverage = term_coverage(terms, article, finder) if article else 0.0
             title_similarity = fuzz.token_set_ratio(typed, normalize(entry.title)) / 100
             topical = max(
                 (fuzz.ratio(typed, normalize(t)) / 100 for t in entry.topics), default=0.0
@@ -206,13 +220,16 @@ def fts_expression(terms: Iterable[QueryTerm]) -> str:
     return " OR ".join(dict.fromkeys(quoted))
 
 
-def term_coverage(terms: list[QueryTerm], article: Article) -> float:
-    """Share of the query's weight that the article contains; fields near the top count more."""
+def term_coverage(terms: list[QueryTerm], article: Article, finder: StemFinder) -> float:
+    """Share of the query's weight that the article contains; fields near the top count more.
+
+    `finder` looks for the stems of these terms (built once per query).
+    """
     total = sum(t.weight for t in terms)
     if total <= 0:
         return 0.0
-    head = stems(f"{article.title} {article.summary} {' '.join(article.topics)}")
-    tail: set[str] | None = None  # the body is long: stemmed only if the head lacks a word
+    head = finder.found(f"{article.title} {article.summary} {' '.join(article.topics)}")
+    tail: set[str] | None = None  # the body is long: searched only if the head lacks a word
     found = 0.0
     for term in terms:
         key = stem(term.text)
@@ -220,7 +237,7 @@ def term_coverage(terms: list[QueryTerm], article: Article) -> float:
             found += term.weight * term.trust
             continue
         if tail is None:
-            tail = stems(
+            tail = finder.found(
                 f"{article.body} {related_text(article)} "
                 f"{article.provider.name if article.provider else ''} {' '.join(article.authors)}"
             )
