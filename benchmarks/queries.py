@@ -12,6 +12,7 @@ import random
 import re
 import string
 from collections.abc import Sequence
+from typing import NamedTuple
 
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset("a an and the of to in for on with by is are how what your you from".split())
@@ -37,35 +38,48 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + letter + word[i:]
 
 
+class AskCase(NamedTuple):
+    query: str
+    source: int | None  # index of the doc it was drawn from; None for nonsense (no answer)
+
+
 def ask_queries(docs: Sequence[tuple[str, str]], count: int, seed: int = 7) -> list[str]:
     """`count` questions from (title, excerpt) pairs."""
+    return [case.query for case in ask_cases(docs, count, seed)]
+
+
+def ask_cases(docs: Sequence[tuple[str, str]], count: int, seed: int = 7) -> list[AskCase]:
+    """`count` questions from (title, excerpt) pairs, each with the doc it came from."""
     rng = random.Random(f"ask:{seed}")
-    out: list[str] = []
+    out: list[AskCase] = []
     while len(out) < count:
-        title, excerpt = rng.choice(docs)
+        index = rng.randrange(len(docs))
+        title, excerpt = docs[index]
         words = _content(title) or _content(excerpt) or ["power", "apps"]
         roll = rng.random()
         if roll < 0.3:
             k = min(len(words), rng.randint(2, 5))
             start = rng.randrange(len(words) - k + 1)
-            out.append(" ".join(words[start : start + k]))
+            query = " ".join(words[start : start + k])
         elif roll < 0.5:
             picked = rng.sample(words, min(len(words), rng.randint(2, 4)))
-            out.append(f"how do I {' '.join(picked)}?")
+            query = f"how do I {' '.join(picked)}?"
         elif roll < 0.7:
             picked = words[: rng.randint(2, 5)]
             long = [i for i, w in enumerate(picked) if len(w) >= 5]
             if long:
                 i = rng.choice(long)
                 picked[i] = typo(picked[i], rng)
-            out.append(" ".join(picked))
+            query = " ".join(picked)
         elif roll < 0.9:
             phrase = excerpt.split()
             k = min(len(phrase), rng.randint(6, 10))
             start = rng.randrange(max(1, len(phrase) - k + 1))
-            out.append(" ".join(phrase[start : start + k]) or title)
+            query = " ".join(phrase[start : start + k]) or title
         else:
-            out.append(" ".join(_nonsense(rng) for _ in range(rng.randint(2, 3))))
+            out.append(AskCase(" ".join(_nonsense(rng) for _ in range(rng.randint(2, 3))), None))
+            continue
+        out.append(AskCase(query, index))
     return out
 
 

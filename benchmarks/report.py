@@ -188,6 +188,26 @@ def _serving_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _found_rows(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for key, size in results["sizes"].items():
+        for mode, label in SYSTEMS.items():
+            found = size["serving"][mode].get("found")
+            if not found:
+                continue
+            rows.append(
+                [
+                    f"{int(key):,}" if mode == "bot" else "",
+                    label,
+                    f"{found['drawn']}",
+                    _f(found["source_in_top3"], 3),
+                    f"{found['nonsense']}",
+                    _f(found["silent_on_nonsense"], 3),
+                ]
+            )
+    return rows
+
+
 def _latency_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = []
     ops = (("ask", "/ask (Library.ask)"), ("search", "search only"), ("complete", "autocomplete"))
@@ -299,6 +319,17 @@ def render(results: dict[str, Any]) -> str:
                 "p95 vs rapidfuzz",
             ),
             _latency_rows(results),
+        ),
+        "## Answers at scale",
+        "",
+        "The /ask questions above, scored: how often the article a question was drawn from "
+        "is among the first 3 hits, and how often a question of invented words gets "
+        '"nothing found". A rough check only (generated titles can repeat); the question set '
+        "below measures quality properly.",
+        "",
+        *_table(
+            ("articles", "system", "drawn", "source in top 3", "nonsense", "nothing found"),
+            _found_rows(results),
         ),
     ]
     if "quality" in results:

@@ -148,19 +148,47 @@ def measure_size(corpus: Path, work: Path) -> dict[str, Any]:
     }
 
 
-def _workload(work: Path, plan: Plan) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True, slots=True)
+class Workload:
+    asks: list[str]
+    sources: list[str | None]  # the file each ask was drawn from; None: it has no answer
+    completes: list[str]
+
+
+def _workload(work: Path, plan: Plan) -> Workload:
     conn = sqlite3.connect(f"file:{work / 'fts.sqlite3'}?mode=ro", uri=True)
     try:
-        docs = conn.execute("SELECT title, excerpt FROM docs ORDER BY id").fetchall()
+        docs = conn.execute("SELECT title, excerpt, source FROM docs ORDER BY id").fetchall()
     finally:
         conn.close()
-    asks = queries.ask_queries(docs, plan.ask_queries + plan.warmup)
-    completes = queries.prefixes([d[0] for d in docs], plan.prefixes + plan.warmup)
-    return asks, completes
+    cases = queries.ask_cases([(t, e) for t, e, _ in docs], plan.ask_queries + plan.warmup)
+    return Workload(
+        asks=[c.query for c in cases],
+        sources=[None if c.source is None else docs[c.source][2] for c in cases],
+        completes=queries.prefixes([d[0] for d in docs], plan.prefixes + plan.warmup),
+    )
+
+
+def findability(results: list[dict[str, Any]], sources: list[str | None]) -> dict[str, Any]:
+    """How often an ask finds the article it was drawn from, and stays silent on nonsense.
+
+    Only a rough check at scale (a generated title can repeat), read beside the baselines.
+    """
+    drawn = [(r, s) for r, s in zip(results, sources, strict=True) if s is not None]
+    nonsense = [r for r, s in zip(results, sources, strict=True) if s is None]
+    top3 = sum(s in [h["source"] for h in r["hits"][:3]] for r, s in drawn)
+    silent = sum(not r["answered"] for r in nonsense)
+    return {
+        "drawn": len(drawn),
+        "source_in_top3": top3 / len(drawn) if drawn else None,
+        "nonsense": len(nonsense),
+        "silent_on_nonsense": silent / len(nonsense) if nonsense else None,
+    }
 
 
 def measure_serving(work: Path, plan: Plan) -> dict[str, Any]:
-    asks, completes = _workload(work, plan)
+    workload = _workload(work, plan)
+    asks, completes = workload.asks, workload.completes
     dbs = {"bot": work / "bot.sqlite3", "fts": work / "fts.sqlite3", "fuzz": work / "fts.sqlite3"}
     servers: dict[str, Server] = {}
     out: dict[str, Any] = {}
@@ -182,6 +210,11 @@ def measure_serving(work: Path, plan: Plan) -> dict[str, Any]:
                     lat[mode]["search"] += server.request("search", ask_items)["lat_ms"]
                 items = complete_items[: plan.fuzz_prefixes] if mode == "fuzz" else complete_items
                 lat[mode]["complete"] += server.request("complete", items)["lat_ms"]
+        found: dict[str, dict[str, Any]] = {}
+        for mode, server in servers.items():
+            count = plan.fuzz_ask_queries if mode == "fuzz" else len(ask_items)
+            answers = server.request("results", ask_items[:count])["results"]
+            found[mode] = findability(answers, workload.sources[plan.warmup :][:count])
         for mode, server in servers.items():
             stats = server.request("stats")
             out[mode] = {
@@ -189,6 +222,7 @@ def measure_serving(work: Path, plan: Plan) -> dict[str, Any]:
                 "load_s": server.ready["load_s"],
                 "rss_ready_mb": server.ready["rss_mb"],
                 "peak_rss_mb": stats["hwm_mb"],
+                "found": found[mode],
                 **{op: summary(values) for op, values in lat[mode].items() if values},
             }
     finally:

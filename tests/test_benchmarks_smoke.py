@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -75,8 +76,12 @@ def test_quick_benchmark_writes_its_tables(tmp_path: Path) -> None:
         "## Size on disk",
         "## Serving process",
         "## Latency (ms)",
+        "## Answers at scale",
         "## Quality",
     ):
         assert heading in results
     assert "| 200 | cold ingest (s) |" in results
+    found = json.loads((tmp_path / "work" / "results.json").read_text())["sizes"]["200"]["serving"]
+    # Questions drawn from the corpus's own titles: most find their article.
+    assert found["bot"]["found"]["source_in_top3"] > 0.5
     assert "Produced by `python -m benchmarks --quick" in results
