@@ -19,6 +19,7 @@ from bot.store import CatalogEntry
 from bot.text import content_words, normalize, words
 
 FUZZY_TITLES_PER_WORD = 300
+TITLE_MATCHES_PER_WORD = 2000  # newest titles per common word counted when few hold them all
 # "More like this" weighs shared title words and topics by rarity; one held by more titles
 # than this says little about likeness, and walking it would cost the most.
 SIMILAR_MAX_SHARED = 500
@@ -127,13 +128,33 @@ class Catalog:
 
     def title_matches(self, title_words: list[str], limit: int) -> list[tuple[str, float]]:
         """(id, -n) of the titles holding the most of these words (n of them), newest first
-        among equals; ranked like BM25, lower is better."""
+        among equals; ranked like BM25, lower is better.
+
+        These are common words ("power apps"): the newest titles of the rarest are checked
+        for all the others, until `limit` hold them all; only when too few do are the
+        newest TITLE_MATCHES_PER_WORD titles of each word counted.
+        """
+        wanted = list(dict.fromkeys(w for w in title_words if w in self._postings))
+        if not wanted:
+            return []
+        rarest = min(wanted, key=lambda w: len(self._postings[w]))
+        others = set(wanted) - {rarest}
+        best: list[int] = []
+        for index in self._postings[rarest][:TITLE_MATCHES_PER_WORD]:
+            title = self.entries[index].title
+            folded = normalize(title)  # a cheap test first: most titles lack some word
+            if all(w in folded for w in others) and others <= set(words(title)):
+                best.append(index)
+                if len(best) == limit:
+                    return [(self.entries[i].id, -float(len(wanted))) for i in best]
         counts: dict[int, int] = defaultdict(int)
-        for word in dict.fromkeys(title_words):
-            for index in self._postings.get(word, ()):
+        for word in wanted:
+            for index in self._postings[word][:TITLE_MATCHES_PER_WORD]:
                 counts[index] += 1
-        best = heapq.nsmallest(limit, counts, key=lambda i: (-counts[i], i))
-        return [(self.entries[i].id, -float(counts[i])) for i in best]
+        for index in best:  # every title holding all the words, however old
+            counts[index] = len(wanted)
+        ranked = heapq.nsmallest(limit, counts, key=lambda i: (-counts[i], i))
+        return [(self.entries[i].id, -float(counts[i])) for i in ranked]
 
     def fuzzy_titles(self, text: str, limit: int = 3) -> list[CatalogEntry]:
         """The titles closest to `text`, for "did you mean"; may be empty."""

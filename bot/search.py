@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import Stemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -24,10 +25,14 @@ from bot.text import StemFinder, content_words, normalize, stem, words
 CANDIDATES = 40
 RERANKED = 15  # candidates whose full text is checked for term coverage
 MIN_REPAIR_LENGTH = 4
-# Words in more than this share of articles ("power", "apps") still count in the rerank, but
-# do not pick candidates: BM25 over every article that has them costs milliseconds per 10k.
-CANDIDATE_MAX_DF = 0.1
+# Words matching more than this share of articles ("power", "apps") still count in the
+# rerank, but do not pick candidates: BM25 costs ~2.5 us for every article a word matches.
+CANDIDATE_MAX_DF = 0.15
 CANDIDATE_MIN_DF = 50  # below this every word picks candidates: scoring them all is cheap
+CANDIDATE_MAX_ARTICLES = 4000  # however big the corpus: 4,000 articles cost ~10 ms a word
+# FTS5's tokenizer stems with Porter's algorithm; the same stemmer here tells how many
+# articles a word will match there ("controller" matches every "control").
+_PORTER = Stemmer.Stemmer("porter")
 # Phrases that say which kind of item the member wants ("which playlist has ...").
 KIND_PHRASES: dict[str, tuple[str, ...]] = {
     "collection": ("learning path", "playlist", "series", "collection"),
@@ -59,10 +64,19 @@ class Vocabulary:
         self.frequencies = frequencies
         self.documents = max(documents, 1)
         buckets: dict[tuple[str, int], list[str]] = {}
-        for term in frequencies:
+        by_stem: dict[str, int] = {}
+        for term, df in frequencies.items():
+            key = _PORTER.stemWord(term)
+            by_stem[key] = by_stem.get(key, 0) + df
             if term.isalpha() and MIN_REPAIR_LENGTH - 1 <= len(term) <= 30:
                 buckets.setdefault((term[0], len(term)), []).append(term)
         self._buckets = buckets
+        # Summed over a stem's words: at most a little above the articles FTS5 matches.
+        self._porter_frequencies = by_stem
+
+    def matches(self, term: str) -> int:
+        """About how many articles an FTS5 search for `term` matches (an upper bound)."""
+        return self._porter_frequencies.get(_PORTER.stemWord(term), 0)
 
     def idf(self, term: str) -> float:
         df = self.frequencies.get(term, 0)
@@ -124,8 +138,11 @@ class SearchEngine:
         term is common ("power apps"), BM25 would score nearly every article, so titles
         holding the most of those words are taken from memory instead.
         """
-        most = max(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MIN_DF)
-        rare = [t for t in terms if self.vocabulary.frequencies.get(t.text, 0) <= most]
+        most = max(
+            min(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MAX_ARTICLES),
+            CANDIDATE_MIN_DF,
+        )
+        rare = [t for t in terms if self.vocabulary.matches(t.text) <= most]
         if not rare:
             return self.catalog.title_matches([t.text for t in terms], limit)
         return await self.store.bm25_candidates(fts_expression(rare), limit)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.search import SearchEngine, fts_expression
+from bot.catalog import Catalog
+from bot.search import QueryTerm, SearchEngine, Vocabulary, fts_expression
+from bot.store import CatalogEntry
 from tests.conftest import needs_shared_corpus
 
 DOPAMINE_SEED = "002_060ea2ca1cd9a942.txt"
@@ -172,3 +174,42 @@ async def test_more_like_this_shares_rare_title_words(full_engine: SearchEngine)
     assert len(similar) == 3
     assert all(e.title.startswith("Power Apps Smartable (") for e in similar)
     assert newsletter not in similar
+
+
+def _entry(number: int, title: str) -> CatalogEntry:
+    return CatalogEntry(f"id{number}", f"{number}.md", title, (), f"2020-01-{number:02d}", 0)
+
+
+def test_common_words_rank_the_newest_titles_holding_them_all() -> None:
+    entries = [_entry(n, "Power Apps tips") for n in range(1, 21)]
+    entries += [_entry(n, "Power Automate flows") for n in range(21, 29)]
+    entries += [_entry(n, "Power Automate tips") for n in (29, 30)]
+    catalog = Catalog(entries)
+
+    both = catalog.title_matches(["power", "apps"], 5)
+    assert [i for i, _ in both] == ["id20", "id19", "id18", "id17", "id16"]
+    assert {rank for _, rank in both} == {-2.0}
+
+    # Only two titles hold all three words: they come first, then the newest holding two.
+    few = catalog.title_matches(["power", "automate", "tips"], 4)
+    assert few == [("id30", -3.0), ("id29", -3.0), ("id28", -2.0), ("id27", -2.0)]
+    assert catalog.title_matches(["nowhere"], 5) == []
+
+
+def test_a_word_is_counted_with_every_word_fts5_stems_alike() -> None:
+    vocabulary = Vocabulary({"control": 10, "controller": 5, "controls": 3, "rotation": 2}, 100)
+
+    # FTS5's porter tokenizer matches "control" for all three words.
+    assert vocabulary.matches("controller") == 18
+    assert vocabulary.matches("rotation") == 2
+    assert vocabulary.matches("absent") == 0
+
+
+@needs_shared_corpus
+async def test_match_counts_bound_what_fts5_matches(full_engine: SearchEngine) -> None:
+    store = full_engine.store
+    for word in ("control", "controller", "gallery", "galleries", "collection", "flow"):
+        expression = fts_expression([QueryTerm(word, word, 1.0, 1.0)])
+        matched = len(await store.bm25_candidates(expression, 10**6))
+        assert matched > 0
+        assert matched <= full_engine.vocabulary.matches(word) <= 3 * matched, word
