@@ -123,8 +123,8 @@ class Catalog:
                 for other in group:
                     scores[other] += weight
         scores.pop(index, None)
-        best = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], i))
-        return [self.entries[i] for i in best]
+        best = heapq.nsmallest(limit, ((-score, i) for i, score in scores.items()))
+        return [self.entries[i] for _, i in best]
 
     def title_matches(self, title_words: list[str], limit: int) -> list[tuple[str, float]]:
         """(id, -n) of the titles holding the most of these words (n of them), newest first
@@ -153,8 +153,8 @@ class Catalog:
                 counts[index] += 1
         for index in best:  # every title holding all the words, however old
             counts[index] = len(wanted)
-        ranked = heapq.nsmallest(limit, counts, key=lambda i: (-counts[i], i))
-        return [(self.entries[i].id, -float(counts[i])) for i in ranked]
+        ranked = heapq.nsmallest(limit, ((-count, i) for i, count in counts.items()))
+        return [(self.entries[i].id, float(rank)) for rank, i in ranked]
 
     def fuzzy_titles(self, text: str, limit: int = 3) -> list[CatalogEntry]:
         """The titles closest to `text`, for "did you mean"; may be empty."""

@@ -105,18 +105,18 @@ class StemFinder:
         text = normalize(text).replace("’", "'")
         seen: set[str] = set()
         for start in self._starts:
-            for match in _words_starting(start).finditer(text):
-                at = match.start()
-                if at and (text[at - 1].isalnum() or _inside_word(text, at)):
-                    continue  # the literal matched inside a longer word
-                seen.add(stem(match.group()))
+            at = text.find(start)
+            while at != -1:
+                # Only where a word starts: not inside a longer word, nor after "we'".
+                if not at or not (text[at - 1].isalnum() or _inside_word(text, at)):
+                    rest = _WORD_REST.match(text, at + len(start))
+                    seen.add(stem(text[at : rest.end() if rest else at + len(start)]))
+                at = text.find(start, at + 1)
         return seen & self.wanted
 
 
-@functools.lru_cache(maxsize=4096)
-def _words_starting(start: str) -> re.Pattern[str]:
-    # A literal first: re scans for it quickly; the word boundary is checked on each match.
-    return re.compile(re.escape(start) + r"[^\W_]*(?:'[^\W_]+)?")
+# The rest of a word (as _WORD reads it) from a given position.
+_WORD_REST = re.compile(r"[^\W_]*(?:'[^\W_]+)?")
 
 
 def _inside_word(text: str, at: int) -> bool:
