@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -30,6 +31,9 @@ MIN_REPAIR_LENGTH = 4
 CANDIDATE_MAX_DF = 0.15
 CANDIDATE_MIN_DF = 50  # below this every word picks candidates: scoring them all is cheap
 CANDIDATE_MAX_ARTICLES = 4000  # however big the corpus: 4,000 articles cost ~10 ms a word
+# Enough articles hold every rare word of the question: the best answer is among them, and
+# BM25 then scores only them instead of every article holding any one of the words.
+MIN_HOLDING_ALL = 10
 # FTS5's tokenizer stems with Porter's algorithm; the same stemmer here tells how many
 # articles a word will match there ("controller" matches every "control").
 _PORTER = Stemmer.Stemmer("porter")
@@ -134,9 +138,10 @@ class SearchEngine:
     async def candidates(self, terms: list[QueryTerm], limit: int) -> list[tuple[str, float]]:
         """(id, rank) of the articles worth reranking, best first; ranks are negative.
 
-        The terms rare enough pick them with BM25. When every
-        term is common ("power apps"), BM25 would score nearly every article, so titles
-        holding the most of those words are taken from memory instead.
+        The terms rare enough pick them with BM25: first the articles holding all of those
+        terms (an AND scores only them), else any (an OR scores every article holding one).
+        When every term is common ("power apps"), BM25 would score nearly every article, so
+        titles holding the most of those words are taken from memory instead.
         """
         most = max(
             min(CANDIDATE_MAX_DF * self.vocabulary.documents, CANDIDATE_MAX_ARTICLES),
@@ -145,6 +150,10 @@ class SearchEngine:
         rare = [t for t in terms if self.vocabulary.matches(t.text) <= most]
         if not rare:
             return self.catalog.title_matches([t.text for t in terms], limit)
+        if len(rare) > 1:
+            holding_all = await self.store.bm25_candidates(fts_expression(rare, "AND"), limit)
+            if len(holding_all) >= MIN_HOLDING_ALL:
+                return holding_all
         return await self.store.bm25_candidates(fts_expression(rare), limit)
 
     async def search(self, query: str, limit: int = 10) -> SearchResult:
@@ -231,10 +240,10 @@ def wanted_kinds(query: str) -> set[str]:
     return {"collection"} if "collection" in kinds else kinds
 
 
-def fts_expression(terms: Iterable[QueryTerm]) -> str:
-    """An FTS5 OR of quoted terms: quoting makes every character literal to FTS5."""
+def fts_expression(terms: Iterable[QueryTerm], operator: Literal["OR", "AND"] = "OR") -> str:
+    """An FTS5 OR (or AND) of quoted terms: quoting makes every character literal to FTS5."""
     quoted = ('"' + t.text.replace('"', '""') + '"' for t in terms)
-    return " OR ".join(dict.fromkeys(quoted))
+    return f" {operator} ".join(dict.fromkeys(quoted))
 
 
 def term_coverage(terms: list[QueryTerm], article: Article, finder: StemFinder) -> float:

@@ -92,11 +92,25 @@ async def test_hostile_queries_never_raise(seed_engine: SearchEngine, query: str
 
 
 async def test_fts_expression_quotes_user_words() -> None:
-    from bot.search import QueryTerm
+    terms = [QueryTerm('a"b', 'a"b', 1.0, 1.0), QueryTerm("near", "", 1, 1)]
 
-    expression = fts_expression([QueryTerm('a"b', 'a"b', 1.0, 1.0), QueryTerm("near", "", 1, 1)])
+    assert fts_expression(terms) == '"a""b" OR "near"'
+    assert fts_expression(terms, "AND") == '"a""b" AND "near"'
 
-    assert expression == '"a""b" OR "near"'
+
+@needs_shared_corpus
+async def test_question_whose_words_many_articles_hold_finds_the_best(
+    full_engine: SearchEngine,
+) -> None:
+    # Enough articles hold both "gallery" and "filter" for candidates to come from them only.
+    holding_all = await full_engine.store.bm25_candidates('"gallery" AND "filter"', 100)
+    assert len(holding_all) >= 10
+
+    result = await full_engine.search("filter a gallery")
+
+    assert result.answered
+    assert "filter" in result.hits[0].title.casefold()
+    assert "galler" in result.hits[0].title.casefold()
 
 
 async def test_nothing_found_offers_nearest_titles(seed_engine: SearchEngine) -> None:
