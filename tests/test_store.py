@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,32 @@ async def test_edited_file_is_updated_and_searchable(store: Store, seeds_copy: P
     assert article.authors == ("Ada Lovelace",)
     assert await store.bm25_candidates('"lovelace"', 5) != []
     assert await store.bm25_candidates('"richards"', 5) == [] or article.body.count("Richards")
+
+
+async def test_space_freed_by_a_reload_is_given_back(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    paragraph = "Galleries filter and sort records as the member types. " * 80
+    for number in range(40):
+        (corpus / f"{number:02d}.md").write_text(
+            f"---\ntitle: Article number {number}\n---\n\n{paragraph}\n", encoding="utf-8"
+        )
+    db = tmp_path / "freed.sqlite3"
+    store = await Store.open(db)
+    try:
+        await store.reload([corpus])
+        for path in sorted(corpus.iterdir())[5:]:  # most articles go: their pages are freed
+            path.unlink()
+        report = await store.reload([corpus])
+        assert len(report.removed) == 35
+    finally:
+        await store.close()
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    finally:
+        conn.close()
 
 
 async def test_deleted_file_is_removed(store: Store, seeds_copy: Path) -> None:

@@ -103,6 +103,9 @@ class Store:
             return cls(conn, conn)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
+        # Only takes on a new file (before its first table): a reload's freed pages can then
+        # be given back, so the file does not keep the space of replaced index segments.
+        await writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
         await writer.execute("PRAGMA journal_mode = WAL")
         await migrate(writer)
         reader = await _connect(path)
@@ -279,6 +282,10 @@ class Store:
         except BaseException:
             await db.rollback()
             raise
+        if report.added or report.updated or report.removed:
+            # Each step of the pragma frees one page; sqlite3's execute steps a statement
+            # without columns only once, executescript to the end. A no-op on older files.
+            await db.executescript("PRAGMA incremental_vacuum;")
         return report
 
     async def _apply_parsed(
