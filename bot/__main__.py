@@ -21,6 +21,7 @@ from bot.library import Library
 from bot.models import ReloadReport, SearchResult
 from bot.render import answer_text, nothing_found_text
 from bot.search import SearchEngine
+from bot.semantic import SemanticUnavailable
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import Store
 from bot.store.changes import Progress
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(settings)
     try:
         return asyncio.run(args.handler(args, settings))
+    except SemanticUnavailable as exc:
+        print(f"articlebot: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

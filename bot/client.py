@@ -19,12 +19,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.library import Library
+from bot.semantic import SemanticUnavailable
 from bot.settings import ConfigError, Settings, read_token
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.browse", "bot.cogs.admin", "bot.cogs.digest")
 EXIT_BAD_TOKEN = 2
+EXIT_BAD_CONFIG = 2  # as the CLI exits on a config error
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -161,6 +163,9 @@ def run(settings: Settings) -> int:
     except discord.LoginFailure:
         print("articlebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
         return EXIT_BAD_TOKEN
+    except SemanticUnavailable as exc:
+        print(f"articlebot: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     except KeyboardInterrupt:
         return 130
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.answer import build_answer
 from bot.models import Answer, Article, ReloadReport, SearchResult
 from bot.search import SearchEngine
+from bot.semantic import Embedder, MiniLM
 from bot.settings import Settings
 from bot.store import CatalogEntry, NotFoundError, Store
 from bot.store.changes import Progress
@@ -45,26 +46,35 @@ class AskOutcome:
 
 
 class Library:
-    def __init__(self, store: Store, engine: SearchEngine, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        engine: SearchEngine,
+        settings: Settings,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
+        self.embedder = embedder  # kept across reloads: loading the model takes seconds
 
     @classmethod
     async def open(
         cls, settings: Settings, db_path: Path | None = None, progress: Progress | None = None
     ) -> Library:
         """Open the database; on first use fill it from the configured corpus."""
+        # The model first: a missing extra is said before any database work.
+        embedder = MiniLM() if settings.semantic else None
         store = await Store.open(db_path or settings.db_path)
         try:
             if await store.last_reload() is None:
                 report = await store.reload(settings.corpus_dirs, progress=progress)
                 log.info("first load: %s articles, %s failed", report.total, len(report.failed))
-            engine = await SearchEngine.load(store, settings.min_confidence)
+            engine = await SearchEngine.load(store, settings.min_confidence, embedder)
         except BaseException:
             await store.close()
             raise
-        return cls(store, engine, settings)
+        return cls(store, engine, settings, embedder)
 
     async def close(self) -> None:
         await self.store.close()
@@ -114,7 +124,9 @@ class Library:
     ) -> ReloadReport:
         """Re-ingest; the new snapshot serves only once it is fully built."""
         report = await self.store.reload(corpora or self.settings.corpus_dirs, progress)
-        self.engine = await SearchEngine.load(self.store, self.settings.min_confidence)
+        self.engine = await SearchEngine.load(
+            self.store, self.settings.min_confidence, self.embedder
+        )
         return report
 
 

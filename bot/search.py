@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from bot.catalog import Catalog
 from bot.models import Article, Hit, SearchResult
+from bot.semantic import Embedder, SemanticIndex
 from bot.store import CatalogEntry, Store
 from bot.store.codec import related_text
 from bot.text import StemFinder, content_words, normalize, stem, words
@@ -45,6 +46,16 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
     "profile": ("profile", "who is"),
 }
 KIND_BONUS = 0.1
+# The optional semantic rerank reorders the best lexical candidates of a question that the
+# words alone answer with less confidence than SEMANTIC_UNSURE (a paraphrase; an exact title
+# or a person's name is left alone). Each gets SEMANTIC_WEIGHT times its likeness in meaning
+# relative to the others (0 least alike, 1 most); a candidate whose cosine similarity is at
+# least SEMANTIC_CLOSE gains confidence likewise. Tuned on benchmarks/questions.jsonl.
+SEMANTIC_RERANKED = 20
+SEMANTIC_UNSURE = 0.6
+SEMANTIC_WEIGHT = 0.3
+SEMANTIC_CLOSE = 0.4
+SEMANTIC_CONFIDENCE_GAIN = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +117,28 @@ class SearchEngine:
     """Answers queries over one loaded corpus snapshot; rebuild it after a reload."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, vocabulary: Vocabulary, min_confidence: float
+        self,
+        store: Store,
+        catalog: Catalog,
+        vocabulary: Vocabulary,
+        min_confidence: float,
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.vocabulary = vocabulary
         self.min_confidence = min_confidence
+        self.semantic = semantic
 
     @classmethod
-    async def load(cls, store: Store, min_confidence: float = 0.5) -> SearchEngine:
+    async def load(
+        cls, store: Store, min_confidence: float = 0.5, embedder: Embedder | None = None
+    ) -> SearchEngine:
+        """The snapshot of the store's corpus; with an embedder, the semantic rerank on."""
         entries = await store.catalog()
         vocabulary = Vocabulary(await store.term_frequencies(), len(entries))
-        return cls(store, Catalog(entries), vocabulary, min_confidence)
+        semantic = await SemanticIndex.build(store, embedder) if embedder else None
+        return cls(store, Catalog(entries), vocabulary, min_confidence, semantic)
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         terms: list[QueryTerm] = []
@@ -170,6 +191,8 @@ class SearchEngine:
             return Found(self._nothing(query, terms))
         texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
         scored = self._rerank(query, terms, ranked, texts)
+        if self.semantic is not None:
+            scored = await self._semantic_rerank(query, scored)
         best_confidence = scored[0][2]
         hits = tuple(
             Hit(entry.id, entry.source, entry.title, round(score, 4))
@@ -214,6 +237,26 @@ class SearchEngine:
             scored.append((entry, score, confidence))
         scored.sort(key=lambda item: item[1], reverse=True)
         return scored
+
+    async def _semantic_rerank(
+        self, query: str, scored: list[tuple[CatalogEntry, float, float]]
+    ) -> list[tuple[CatalogEntry, float, float]]:
+        """Reorder an unsure question's best candidates by their likeness in meaning."""
+        assert self.semantic is not None
+        if scored[0][2] >= SEMANTIC_UNSURE:
+            return scored
+        head = scored[:SEMANTIC_RERANKED]
+        similarity = await self.semantic.similarities(query, [entry.id for entry, _, _ in head])
+        values = [similarity.get(entry.id, 0.0) for entry, _, _ in head]
+        low, high = min(values), max(values)
+        reranked = []
+        for (entry, score, confidence), value in zip(head, values, strict=True):
+            likeness = (value - low) / (high - low) if high > low else 0.0
+            if value >= SEMANTIC_CLOSE:
+                confidence = min(1.0, confidence + SEMANTIC_CONFIDENCE_GAIN * likeness)
+            reranked.append((entry, score + SEMANTIC_WEIGHT * likeness, confidence))
+        reranked.sort(key=lambda item: item[1], reverse=True)
+        return reranked + scored[SEMANTIC_RERANKED:]
 
     def _nothing(self, query: str, terms: list[QueryTerm]) -> SearchResult:
         typed = " ".join(t.typed for t in terms)

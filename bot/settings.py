@@ -39,6 +39,7 @@ class Settings:
     shard_count: int | None = None
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    semantic: bool = False  # the optional semantic rerank (needs articlebot[semantic])
     digest: DigestDefaults = field(default_factory=DigestDefaults)
 
 
@@ -53,6 +54,7 @@ _ENV_KEYS: dict[str, str] = {
     "ARTICLEBOT_SHARD_COUNT": "shard_count",
     "ARTICLEBOT_OWNER_IDS": "owner_ids",
     "ARTICLEBOT_LOG_LEVEL": "log_level",
+    "ARTICLEBOT_SEMANTIC": "semantic",
 }
 
 
@@ -96,6 +98,7 @@ def _build(values: dict[str, Any], digest: dict[str, Any]) -> Settings:
             shard_count=_optional_int(values.get("shard_count")),
             owner_ids=frozenset(_ints(values.get("owner_ids", ()))),
             log_level=str(values.get("log_level", "INFO")).upper(),
+            semantic=_bool(values.get("semantic", False)),
             digest=DigestDefaults(
                 time=str(digest.get("time", "09:00")),
                 timezone=str(digest.get("timezone", "UTC")),
@@ -109,6 +112,17 @@ def _build(values: dict[str, Any], digest: dict[str, Any]) -> Settings:
 def _paths(value: Any) -> tuple[Path, ...]:
     items = value.split(os.pathsep) if isinstance(value, str) else list(value)
     return tuple(Path(item) for item in items if str(item).strip())
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
 
 
 def _optional_int(value: Any) -> int | None:

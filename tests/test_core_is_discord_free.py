@@ -12,6 +12,7 @@ CORE = [
     "bot.ingest",
     "bot.store",
     "bot.search",
+    "bot.semantic",
     "bot.catalog",
     "bot.answer",
     "bot.render",

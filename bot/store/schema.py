@@ -94,7 +94,19 @@ _V3 = """
 CREATE UNIQUE INDEX articles_by_source ON articles (corpus, source);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Sentence vectors for the optional semantic rerank (empty unless it is on), by model; the
+# digest is of the text encoded, so a changed article is encoded again.
+_V4 = """
+CREATE TABLE vectors (
+    article_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, article_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
