@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import quality, report, speed
+from benchmarks import quality, report, semantic, speed
+from benchmarks.score_questions import DEFAULT_QUESTIONS
 from benchmarks.stats import machine
 from benchmarks.textmodel import build_model
 
@@ -47,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None, help="corpora and databases")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-quality", action="store_true", help="skip the question set")
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also measure the optional semantic rerank (needs the semantic extra)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -67,9 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         results["sizes"][str(n)] = speed.bench_size(n, args.seed, work, args.quick, model)
         _save(args.out, work, results)  # a long run keeps what it measured so far
+    if args.semantic and not semantic.available():
+        parser.error("--semantic needs the extra: pip install -e '.[semantic]'")
     if not args.no_quality:
         log.info("quality: the question set")
         results["quality"] = quality.run(work / "quality", quick=args.quick)
+        if args.semantic:
+            log.info("quality: the question set with the semantic rerank")
+            quality_db = work / "quality" / "bot.sqlite3"
+            results["semantic"] = semantic.run(
+                work / "quality", quality_db, DEFAULT_QUESTIONS, args.quick
+            )
     results["elapsed_s"] = time.perf_counter() - started
     _save(args.out, work, results)
     log.info("wrote %s", args.out / "RESULTS.md")

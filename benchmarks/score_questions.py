@@ -425,8 +425,11 @@ def run_cli(
     limit: int = MRR_K,
     timing: bool = False,
     timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run ``cmd --batch FILE --json --limit N [--db PATH] [--timing]`` once; parse its output."""
+    """Run ``cmd --batch FILE --json --limit N [--db PATH] [--timing]`` once; parse its output.
+
+    `env` adds to (or overrides) this process's environment."""
     sent = [clean_query(q) for q in queries]
     with tempfile.TemporaryDirectory(prefix="score-questions-") as tmp:
         batch = Path(tmp) / "queries.txt"
@@ -436,9 +439,9 @@ def run_cli(
             argv += ["--db", db]
         if timing:
             argv.append("--timing")
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"}
+        full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1", **(env or {})}
         proc = subprocess.run(
-            argv, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False
+            argv, cwd=ROOT, env=full_env, capture_output=True, timeout=timeout, check=False
         )
     stdout = proc.stdout.decode("utf-8", errors="replace")
     stderr = proc.stderr.decode("utf-8", errors="replace")

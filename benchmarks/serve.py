@@ -1,8 +1,9 @@
 """A serving process, driven over stdin/stdout with one JSON object a line.
 
-    python -m benchmarks.serve --mode bot|fts|fuzz --db PATH
+    python -m benchmarks.serve --mode bot|semantic|fts|fuzz --db PATH
 
-It loads (bot: Library.open, i.e. Store.open + SearchEngine.load; fts: opens the baseline
+It loads (bot: Library.open, i.e. Store.open + SearchEngine.load; semantic: the same with
+the semantic rerank on; fts: opens the baseline
 table; fuzz: reads every title and excerpt into memory), prints {"ready": ...}, then answers
 requests until stdin closes:
 
@@ -31,12 +32,13 @@ Handler = Callable[[str], Awaitable[Any]]
 
 
 async def _open(mode: str, db: Path) -> dict[str, Handler]:
-    if mode == "bot":
+    if mode in ("bot", "semantic"):
         from bot.__main__ import result_json
         from bot.library import Library
         from bot.settings import Settings
 
-        library = await Library.open(Settings(db_path=db, corpus_dirs=()), db)
+        settings = Settings(db_path=db, corpus_dirs=(), semantic=mode == "semantic")
+        library = await Library.open(settings, db)
 
         async def ask(q: str) -> Any:
             return await library.ask(q)
@@ -123,7 +125,7 @@ def _send(message: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.serve")
-    parser.add_argument("--mode", choices=("bot", "fts", "fuzz"), required=True)
+    parser.add_argument("--mode", choices=("bot", "semantic", "fts", "fuzz"), required=True)
     parser.add_argument("--db", type=Path, required=True)
     args = parser.parse_args(argv)
     asyncio.run(_serve(args.mode, args.db))
