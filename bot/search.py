@@ -8,6 +8,7 @@ in [0, 1]; below the threshold the answer is "nothing found" with the nearest ti
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from bot.semantic import Embedder, SemanticIndex
 from bot.store import CatalogEntry, Store
 from bot.store.codec import related_text
 from bot.text import StemFinder, content_words, normalize, stem, words
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 40
 RERANKED = 15  # candidates whose full text is checked for term coverage
@@ -246,7 +249,11 @@ class SearchEngine:
         if scored[0][2] >= SEMANTIC_UNSURE:
             return scored
         head = scored[:SEMANTIC_RERANKED]
-        similarity = await self.semantic.similarities(query, [entry.id for entry, _, _ in head])
+        try:
+            similarity = await self.semantic.similarities(query, [e.id for e, _, _ in head])
+        except Exception:  # the model failed on this text: the words' answer still stands
+            log.warning("semantic rerank failed; answering from the words alone", exc_info=True)
+            return scored
         values = [similarity.get(entry.id, 0.0) for entry, _, _ in head]
         low, high = min(values), max(values)
         reranked = []

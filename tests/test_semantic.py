@@ -192,3 +192,25 @@ async def test_real_model_answers_more_paraphrases_of_the_question_set(
 
     lexical, semantic = right_first
     assert semantic > lexical, (lexical, semantic)
+
+
+class BrokenEmbedder(ConceptEmbedder):
+    """Encodes the corpus, then fails on every question (a model error at run time)."""
+
+    def encode(self, texts: Sequence[str]) -> object:
+        if len(texts) == 1 and "finger" in texts[0]:
+            raise RuntimeError("model failed")
+        return super().encode(texts)
+
+
+async def test_a_model_failure_leaves_the_lexical_answer(tmp_path: Path, corpus: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await store.reload([corpus])
+        lexical = await (await SearchEngine.load(store)).search("let people sign with a finger")
+        broken = await SearchEngine.load(store, embedder=BrokenEmbedder())
+        result = await broken.search("let people sign with a finger")
+    finally:
+        await store.close()
+
+    assert result == lexical
