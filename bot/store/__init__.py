@@ -345,16 +345,17 @@ class Store:
             previous = loaded.pop(key, None)
             if previous is not None:
                 replaced.append(previous)
-            article = state.article
-            if article is not None:
-                owner = owners.get(article.id)
+            row = state.row
+            article_id = row[0] if row is not None else None
+            if row is not None:
+                owner = owners.get(row[0])
                 if owner is not None and owner != key:
                     reason = f"same path as {display_path(*owner)}, which is already loaded"
                     report.failed.append(IngestFailure(display_path(*key), reason))
-                    term_delta.subtract(codec.search_terms(article))  # counted by the scan
+                    term_delta.subtract(codec.row_terms(row))  # counted by the scan
                     continue
-                rows.append(codec.article_to_row(article, state.corpus))
-                owners[article.id] = key
+                rows.append(row)
+                owners[row[0]] = key
                 (report.updated if previous else report.added).append(state.source)
             file_rows.append(
                 (
@@ -362,7 +363,7 @@ class Store:
                     state.size,
                     state.mtime_ns,
                     state.hash,
-                    article.id if article else None,
+                    article_id,
                     state.status,
                     state.reason,
                 )

@@ -17,9 +17,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bot import ingest
-from bot.models import Article
 from bot.store import codec
 
 Progress = Callable[[int, int], None]
@@ -45,7 +45,9 @@ class FileState:
     mtime_ns: int
     hash: str
     status: str  # 'loaded', 'removed' or 'failed'
-    article: Article | None = None
+    # The article as its `articles` row (codec.ROW_COLUMNS), made in the parser process:
+    # a tuple of strings crosses back far faster than frozen dataclasses unpickle.
+    row: tuple[Any, ...] | None = None
     reason: str | None = None
     terms: frozenset[str] = frozenset()  # the article's distinct searchable words
 
@@ -103,7 +105,7 @@ class ChangeScan:
         for done, state in enumerate(_parse_all(examined()), start=1):
             if state is None:
                 changes.unchanged += 1
-            elif state.article is None and state.status == "touched":
+            elif state.row is None and state.status == "touched":
                 changes.touched.append(state)
             else:
                 changes.terms.update(state.terms)
@@ -226,9 +228,10 @@ def _parse(item: _Unparsed) -> FileState:
         return FileState(corpus, source, size, mtime_ns, digest, "removed", reason=exc.reason)
     except ingest.IngestError as exc:
         return _failed(corpus, source, size, mtime_ns, digest, exc.reason)
-    # Computed here, in the worker, as it costs as much as a third of a parse.
-    terms = codec.search_terms(article)
-    return FileState(corpus, source, size, mtime_ns, digest, "loaded", article, terms=terms)
+    # Computed here, in the worker, as they cost as much as a third of a parse.
+    row = codec.article_to_row(article, corpus)
+    terms = codec.row_terms(row)
+    return FileState(corpus, source, size, mtime_ns, digest, "loaded", row, terms=terms)
 
 
 def _check(

@@ -106,7 +106,11 @@ def search_terms(article: Article) -> frozenset[str]:
     """The distinct words of the article's searchable columns, for the vocabulary's
     document frequencies (the same text as the FTS columns, so a delete subtracts exactly
     what the insert added)."""
-    row = article_to_row(article, "")
+    return row_terms(article_to_row(article, ""))
+
+
+def row_terms(row: tuple[Any, ...]) -> frozenset[str]:
+    """search_terms of an article already made into its row."""
     return frozenset(words(" ".join(row[3:9])))
 
 
