@@ -25,6 +25,8 @@ DEFERRED_CHANNEL_MESSAGE = 5
 async def _start_run(server: FakeDiscord, tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
+        "-X",
+        "faulthandler",  # a SIGABRT dumps every thread's stack (see below)
         "-m",
         "bot",
         "run",
@@ -100,7 +102,18 @@ async def test_run_connects_syncs_to_the_dev_guild_and_answers(
     assert card["title"] == "Designing artificial brains can help us learn more about real ones"
     assert assert_nothing_pings(fake_discord) >= 1
     process.send_signal(signal.SIGINT)
-    async with asyncio.timeout(30):
-        _, err = await process.communicate()
+    assert process.stdout is not None and process.stderr is not None
+    output = asyncio.gather(process.stdout.read(), process.stderr.read())  # drains the pipes
+    try:
+        async with asyncio.timeout(30):
+            await process.wait()
+    except TimeoutError:
+        # Seen once in CI under load: show where the process was stuck, then fail.
+        process.send_signal(signal.SIGABRT)
+        async with asyncio.timeout(10):
+            await process.wait()
+        stuck = (await output)[1].decode()[-6000:]
+        pytest.fail(f"articlebot run did not stop within 30 s of SIGINT:\n{stuck}")
+    _, err = await output
     assert TOKEN not in err.decode()
     assert not fake_discord.calls_to("PUT", f"/applications/{app}/commands")
