@@ -9,7 +9,9 @@ clear line and exit code 2.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -139,7 +141,29 @@ def point_at_server(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
+def stop_on_signals() -> None:
+    """SIGINT and SIGTERM (`docker stop`) cancel the running task: the bot logs out and
+    the database closes on the way out.
+
+    Through the loop, not signal.signal: the loop then wakes at once, whichever thread the
+    signal landed on. asyncio.run's own SIGINT handler only runs once the main thread
+    wakes, which an idle bot may not do until its next gateway heartbeat.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not main thread
+            loop.add_signal_handler(signum, _stop, task, signum)
+
+
+def _stop(task: asyncio.Task[Any], signum: int) -> None:
+    log.info("stopping on %s", signal.Signals(signum).name)
+    task.cancel()
+
+
 async def main(settings: Settings, token: str) -> None:
+    stop_on_signals()
     point_at_server(settings)
     async with await Library.open(settings) as library, make_bot(library, settings) as bot:
         await bot.start(token)
@@ -166,6 +190,8 @@ def run(settings: Settings) -> int:
     except SemanticUnavailable as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
+    except asyncio.CancelledError:  # stopped by SIGINT or SIGTERM, cleanly
+        return 0
     except KeyboardInterrupt:
         return 130
     return 0
