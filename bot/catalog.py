@@ -90,7 +90,9 @@ class Catalog:
             return self.entries[:limit]
         found: dict[int, None] = {}
         start = bisect.bisect_left(self._title_keys, key)
-        for title, index in self._titles[start:]:
+        # By position, not a slice: copying the rest of 100,000 titles cost ~1 ms a key.
+        for position in range(start, len(self._titles)):
+            title, index = self._titles[position]
             if not title.startswith(key) or len(found) >= limit:
                 break
             found[index] = None
