@@ -27,7 +27,6 @@ from bot.store import codec
 from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
 from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
-from bot.text import words
 
 log = logging.getLogger(__name__)
 
@@ -388,13 +387,13 @@ class Store:
             row = await cur.fetchone()
         return row[0] if row else None
 
-    async def _terms_of(self, article_id: str) -> set[str]:
+    async def _terms_of(self, article_id: str) -> frozenset[str]:
         async with self._writer.execute(
             "SELECT title, summary, topics, body, provider, related FROM articles WHERE id = ?",
             (article_id,),
         ) as cur:
             row = await cur.fetchone()
-        return set(words(" ".join(row))) if row else set()
+        return codec.searchable_terms(tuple(row)) if row else frozenset()
 
     async def _delete_article(self, article_id: str) -> None:
         await self._writer.execute(_FTS_DELETE, (article_id,))

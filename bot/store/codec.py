@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -102,16 +103,17 @@ _KIND_WORDS = {
 }
 
 
-def search_terms(article: Article) -> frozenset[str]:
-    """The distinct words of the article's searchable columns, for the vocabulary's
+def row_terms(row: tuple[Any, ...]) -> frozenset[str]:
+    """The distinct words of an article row's searchable columns, for the vocabulary's
     document frequencies (the same text as the FTS columns, so a delete subtracts exactly
     what the insert added)."""
-    return row_terms(article_to_row(article, ""))
+    return searchable_terms(row[3:9])
 
 
-def row_terms(row: tuple[Any, ...]) -> frozenset[str]:
-    """search_terms of an article already made into its row."""
-    return frozenset(words(" ".join(row[3:9])))
+def searchable_terms(columns: Sequence[str]) -> frozenset[str]:
+    """row_terms of the searchable columns alone (title, summary, topics, body, provider,
+    related), as read back from the articles table."""
+    return frozenset(words(" ".join(columns)))
 
 
 def related_text(article: Article) -> str:
