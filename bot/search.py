@@ -195,7 +195,7 @@ class SearchEngine:
         texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
         scored = self._rerank(query, terms, ranked, texts)
         if self.semantic is not None:
-            scored = await self._semantic_rerank(query, scored)
+            scored = await _semantic_rerank(self.semantic, query, scored)
         best_confidence = scored[0][2]
         hits = tuple(
             Hit(entry.id, entry.source, entry.title, round(score, 4))
@@ -241,30 +241,6 @@ class SearchEngine:
         scored.sort(key=lambda item: item[1], reverse=True)
         return scored
 
-    async def _semantic_rerank(
-        self, query: str, scored: list[tuple[CatalogEntry, float, float]]
-    ) -> list[tuple[CatalogEntry, float, float]]:
-        """Reorder an unsure question's best candidates by their likeness in meaning."""
-        assert self.semantic is not None
-        if scored[0][2] >= SEMANTIC_UNSURE:
-            return scored
-        head = scored[:SEMANTIC_RERANKED]
-        try:
-            similarity = await self.semantic.similarities(query, [e.id for e, _, _ in head])
-        except Exception:  # the model failed on this text: the words' answer still stands
-            log.warning("semantic rerank failed; answering from the words alone", exc_info=True)
-            return scored
-        values = [similarity.get(entry.id, 0.0) for entry, _, _ in head]
-        low, high = min(values), max(values)
-        reranked = []
-        for (entry, score, confidence), value in zip(head, values, strict=True):
-            likeness = (value - low) / (high - low) if high > low else 0.0
-            if value >= SEMANTIC_CLOSE:
-                confidence = min(1.0, confidence + SEMANTIC_CONFIDENCE_GAIN * likeness)
-            reranked.append((entry, score + SEMANTIC_WEIGHT * likeness, confidence))
-        reranked.sort(key=lambda item: item[1], reverse=True)
-        return reranked + scored[SEMANTIC_RERANKED:]
-
     def _nothing(self, query: str, terms: list[QueryTerm]) -> SearchResult:
         typed = " ".join(t.typed for t in terms)
         nearest = tuple(e.title for e in self.catalog.fuzzy_titles(typed, 3)) if typed else ()
@@ -273,6 +249,30 @@ class SearchEngine:
     async def similar(self, article: Article, limit: int = 3) -> list[CatalogEntry]:
         """Corpus articles most like `article` (by its title and topics), itself excluded."""
         return self.catalog.similar(article.id, limit)
+
+
+async def _semantic_rerank(
+    semantic: SemanticIndex, query: str, scored: list[tuple[CatalogEntry, float, float]]
+) -> list[tuple[CatalogEntry, float, float]]:
+    """Reorder an unsure question's best candidates by their likeness in meaning."""
+    if scored[0][2] >= SEMANTIC_UNSURE:
+        return scored
+    head = scored[:SEMANTIC_RERANKED]
+    try:
+        similarity = await semantic.similarities(query, [e.id for e, _, _ in head])
+    except Exception:  # the model failed on this text: the words' answer still stands
+        log.warning("semantic rerank failed; answering from the words alone", exc_info=True)
+        return scored
+    values = [similarity.get(entry.id, 0.0) for entry, _, _ in head]
+    low, high = min(values), max(values)
+    reranked = []
+    for (entry, score, confidence), value in zip(head, values, strict=True):
+        likeness = (value - low) / (high - low) if high > low else 0.0
+        if value >= SEMANTIC_CLOSE:
+            confidence = min(1.0, confidence + SEMANTIC_CONFIDENCE_GAIN * likeness)
+        reranked.append((entry, score + SEMANTIC_WEIGHT * likeness, confidence))
+    reranked.sort(key=lambda item: item[1], reverse=True)
+    return reranked + scored[SEMANTIC_RERANKED:]
 
 
 def wanted_kinds(query: str) -> set[str]:
