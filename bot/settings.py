@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says which key and why."""
 
 
+# The defaults live here and only here: a key that is neither in the file nor in the
+# environment is left out of the constructor call, so the dataclass supplies it.
 @dataclass(frozen=True, slots=True)
 class DigestDefaults:
     time: str = "09:00"
@@ -43,21 +45,6 @@ class Settings:
     digest: DigestDefaults = field(default_factory=DigestDefaults)
 
 
-# environment variable -> (config key, converter)
-_ENV_KEYS: dict[str, str] = {
-    "ARTICLEBOT_DB": "db_path",
-    "ARTICLEBOT_CORPUS": "corpus_dirs",
-    "ARTICLEBOT_MIN_CONFIDENCE": "min_confidence",
-    "DISCORD_API_BASE": "api_base",
-    "DISCORD_GATEWAY_URL": "gateway_url",
-    "ARTICLEBOT_DEV_GUILD": "dev_guild_id",
-    "ARTICLEBOT_SHARD_COUNT": "shard_count",
-    "ARTICLEBOT_OWNER_IDS": "owner_ids",
-    "ARTICLEBOT_LOG_LEVEL": "log_level",
-    "ARTICLEBOT_SEMANTIC": "semantic",
-}
-
-
 def load_settings(
     config_path: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -72,46 +59,106 @@ def load_settings(
             raise ConfigError(f"{path}: {exc}") from exc
     elif config_path is not None:
         raise ConfigError(f"{path}: no such config file")
+    return _build(_given(raw, path, env))
 
-    values: dict[str, Any] = dict(raw.get("bot", {}))
-    values.update(raw.get("discord", {}))
-    for var, key in _ENV_KEYS.items():
+
+# Where a value came from (the file and key, or the variable), for the error message.
+_Given = dict[str, tuple[str, Any]]
+
+
+def _given(raw: dict[str, Any], path: Path, env: Mapping[str, str]) -> _Given:
+    """Qualified key ("db_path", "digest.size") -> (its origin, its raw value)."""
+    given: _Given = {}
+    for section, table in raw.items():
+        if section not in _SECTIONS:
+            raise ConfigError(f"{path}: unknown section [{section}]")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table of keys")
+        prefix = "digest." if section == "digest" else ""
+        for key, value in table.items():
+            if prefix + key not in _KEYS or (prefix == "" and key.startswith("digest.")):
+                raise ConfigError(f"{path}: unknown key {key!r} in [{section}]")
+            given[prefix + key] = (f"{path}: [{section}] {key}", value)
+    for key, (var, _convert) in _KEYS.items():
         if env.get(var):
-            values[key] = env[var]
-    digest = raw.get("digest", {})
-    return _build(values, digest)
+            given[key] = (var, env[var])
+    return given
 
 
-def _build(values: dict[str, Any], digest: dict[str, Any]) -> Settings:
-    known = set(Settings.__slots__) - {"digest"}
-    unknown = set(values) - known
-    if unknown:
-        raise ConfigError(f"unknown config key(s): {', '.join(sorted(unknown))}")
-    try:
-        return Settings(
-            db_path=Path(values.get("db_path", Settings.db_path)),
-            corpus_dirs=_paths(values.get("corpus_dirs", ("seeds",))),
-            min_confidence=float(values.get("min_confidence", Settings.min_confidence)),
-            api_base=values.get("api_base") or None,
-            gateway_url=values.get("gateway_url") or None,
-            dev_guild_id=_optional_int(values.get("dev_guild_id")),
-            shard_count=_optional_int(values.get("shard_count")),
-            owner_ids=frozenset(_ints(values.get("owner_ids", ()))),
-            log_level=str(values.get("log_level", "INFO")).upper(),
-            semantic=_bool(values.get("semantic", False)),
-            digest=DigestDefaults(
-                time=str(digest.get("time", "09:00")),
-                timezone=str(digest.get("timezone", "UTC")),
-                size=int(digest.get("size", 3)),
-            ),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid config value: {exc}") from exc
+def _build(given: _Given) -> Settings:
+    top: dict[str, Any] = {}
+    digest: dict[str, Any] = {}
+    for key, (origin, value) in given.items():
+        try:
+            converted = _KEYS[key][1](value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{origin}: {exc}") from exc
+        if key.startswith("digest."):
+            digest[key.removeprefix("digest.")] = converted
+        else:
+            top[key] = converted
+    return Settings(**top, digest=DigestDefaults(**digest))
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text")
+    return value.strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    return _text(value) or None
+
+
+def _path(value: Any) -> Path:
+    text = _text(value)
+    if not text:
+        raise ValueError("an empty path")
+    return Path(text).expanduser()
 
 
 def _paths(value: Any) -> tuple[Path, ...]:
-    items = value.split(os.pathsep) if isinstance(value, str) else list(value)
-    return tuple(Path(item) for item in items if str(item).strip())
+    items = value.split(os.pathsep) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"{value!r} is not a list of directories")
+    return tuple(_path(item) for item in items if not isinstance(item, str) or item.strip())
+
+
+def _number(value: Any, kind: Callable[[Any], Any]) -> Any:
+    if isinstance(value, bool):  # TOML true is not 1
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        return kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a{'n integer' if kind is int else ' number'}") from None
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value, float)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{value!r} is not between 0 and 1")
+    return number
+
+
+def _int(value: Any) -> int:
+    return _number(value, int)
+
+
+def _optional_int(value: Any) -> int | None:
+    """An id or count; empty or 0 means unset."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _int(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative")
+    return number or None
+
+
+def _ints(value: Any) -> frozenset[int]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"{value!r} is not a list of user ids")
+    return frozenset(_int(item) for item in items)
 
 
 def _bool(value: Any) -> bool:
@@ -122,16 +169,35 @@ def _bool(value: Any) -> bool:
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"not a yes/no value: {value!r}")
+    raise ValueError(f"{value!r} is not a yes/no value")
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "", 0, "0") else int(value)
+def _log_level(value: Any) -> str:
+    level = _text(value).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"{value!r} is not DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
 
 
-def _ints(value: Any) -> list[int]:
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return [int(item) for item in items]
+_SECTIONS = ("bot", "discord", "digest")
+
+# Every key: qualified name -> (environment variable, converter of a TOML or text value).
+# [bot] and [discord] both hold the unqualified keys; [digest] the "digest." ones.
+_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "db_path": ("ARTICLEBOT_DB", _path),
+    "corpus_dirs": ("ARTICLEBOT_CORPUS", _paths),
+    "min_confidence": ("ARTICLEBOT_MIN_CONFIDENCE", _fraction),
+    "log_level": ("ARTICLEBOT_LOG_LEVEL", _log_level),
+    "semantic": ("ARTICLEBOT_SEMANTIC", _bool),
+    "api_base": ("DISCORD_API_BASE", _optional_text),
+    "gateway_url": ("DISCORD_GATEWAY_URL", _optional_text),
+    "dev_guild_id": ("ARTICLEBOT_DEV_GUILD", _optional_int),
+    "shard_count": ("ARTICLEBOT_SHARD_COUNT", _optional_int),
+    "owner_ids": ("ARTICLEBOT_OWNER_IDS", _ints),
+    "digest.time": ("ARTICLEBOT_DIGEST_TIME", _text),
+    "digest.timezone": ("ARTICLEBOT_DIGEST_TIMEZONE", _text),
+    "digest.size": ("ARTICLEBOT_DIGEST_SIZE", _int),
+}
 
 
 def read_token(env: Mapping[str, str] | None = None) -> str | None:
