@@ -35,10 +35,25 @@ class UserFacingError(app_commands.AppCommandError):
     """An error whose message is meant for the member who ran the command."""
 
 
+STALE_COMMAND = (
+    "That command is out of date: this bot no longer has it. Type / to see the commands it has now."
+)
+
+
 class ArticleTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, app_commands.CommandNotFound):
+            # Discord still lists a command an older version registered: not a bug here.
+            log.warning(
+                "unknown command /%s (guild_id=%s): the registered commands are stale; "
+                "/admin sync publishes the current ones",
+                " ".join([*error.parents, error.name]),
+                interaction.guild_id,
+            )
+            await send_ephemeral(interaction, STALE_COMMAND)
+            return
         message = user_message(error)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
@@ -97,6 +112,10 @@ class ArticleBotMixin:
             synced = await bot.tree.sync(guild=guild)
             log.info("synced %d commands to dev guild %s", len(synced), guild.id)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Slash commands only: a message (even one that mentions the bot) is never parsed
+        as a prefix command. Cogs may still listen to messages."""
+
     async def is_reload_allowed(self, user: discord.abc.User) -> bool:
         """The corpus is shared by every guild: only the owners or listed users reload it."""
         bot: commands.Bot = self  # type: ignore[assignment]
@@ -107,7 +126,7 @@ def _bot_options(settings: Settings) -> dict[str, Any]:
     intents = discord.Intents.none()
     intents.guilds = True  # channels and permissions; no privileged intent needed
     return {
-        "command_prefix": commands.when_mentioned,
+        "command_prefix": (),  # no prefix commands: no message is ever a command
         "intents": intents,
         "allowed_mentions": discord.AllowedMentions.none(),
         "tree_cls": ArticleTree,
