@@ -6,6 +6,7 @@ a failed reload leaves the old corpus serving.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Library:
         self.engine = engine
         self.settings = settings
         self.embedder = embedder  # kept across reloads: loading the model takes seconds
+        self._reloads: set[asyncio.Task[ReloadReport]] = set()
 
     @classmethod
     async def open(
@@ -77,6 +79,13 @@ class Library:
         return cls(store, engine, settings, embedder)
 
     async def close(self) -> None:
+        """Stop a reload still running (its transaction rolls back), then close the database:
+        closing it under the reload would fail the reload's statements half way."""
+        for task in self._reloads:
+            task.cancel()
+        if self._reloads:
+            log.info("stopping the running reload before closing the database")
+            await asyncio.wait(self._reloads)
         await self.store.close()
 
     async def __aenter__(self) -> Library:
@@ -122,7 +131,19 @@ class Library:
     async def reload(
         self, corpora: Sequence[Path] | None = None, progress: Progress | None = None
     ) -> ReloadReport:
-        """Re-ingest; the new snapshot serves only once it is fully built."""
+        """Re-ingest; the new snapshot serves only once it is fully built.
+
+        Raises CancelledError when the library closes meanwhile: nothing changed then.
+        """
+        # Its own task, so close() can stop it; cancelling the caller cancels it too.
+        task = asyncio.create_task(self._reload(corpora, progress), name="library-reload")
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+        return await task
+
+    async def _reload(
+        self, corpora: Sequence[Path] | None, progress: Progress | None
+    ) -> ReloadReport:
         report = await self.store.reload(corpora or self.settings.corpus_dirs, progress)
         self.engine = await SearchEngine.load(
             self.store, self.settings.min_confidence, self.embedder

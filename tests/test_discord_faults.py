@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from tests import bot_harness
-from tests.bot_harness import BotHarness, time_bound
-from tests.fake_discord import FakeDiscord, fixtures
+from tests.bot_harness import SEEDS, BotHarness, HarnessFactory, time_bound, write_article
+from tests.fake_discord import ADMIN_PERMISSIONS, FakeDiscord, fixtures
 from tests.fake_discord.builders import CHAT_INPUT
 from tests.fake_discord.interactions import APPLICATION_COMMAND, CHANNEL_MESSAGE, EPHEMERAL
+from tests.log_waiting import LogSignal
 
 fake_discord = fixtures.fake_discord
 fail_on_error_logs = fixtures.fail_on_error_logs
@@ -24,6 +28,78 @@ articlebot = bot_harness.articlebot
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_TITLE = "Designing artificial brains can help us learn more about real ones"
+
+
+# -- 8.10: shutting down during /admin reload ------------------------------------------------
+
+
+@time_bound(40)
+async def test_shutting_down_during_a_reload_stops_it_rolls_it_back_and_tells_the_admin(
+    start_articlebot: HarnessFactory,
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    corpus = Path(shutil.copytree(SEEDS, tmp_path / "corpus"))
+    harness = await start_articlebot(
+        corpora=[corpus], settings={"owner_ids": frozenset({fake_discord.tester.id})}
+    )
+    harness.cog("Admin").progress_interval = 0.05  # type: ignore[attr-defined]
+    for i in range(5):
+        write_article(corpus, f"new-{i}.md", body=f"Body {i}.", title=f"New article {i}")
+    db_path = harness.settings.db_path
+    # Another writer holds the database: the reload has read the corpus and waits to write.
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    caplog.set_level(logging.INFO, logger="bot")
+    signal = LogSignal("stopping the running reload")
+    logging.getLogger("bot").addHandler(signal)
+    try:
+        interaction = await fake_discord.send_slash(
+            "admin reload", {}, permissions=ADMIN_PERMISSIONS
+        )
+
+        def scanned() -> bool:
+            return any(
+                e.get("content", "").endswith("10/10 files checked") for e in interaction.edits
+            )
+
+        await fake_discord.world.changes.wait_for(
+            lambda: True if scanned() else None, timeout=10, describe=lambda: str(interaction.edits)
+        )
+        stopping = asyncio.create_task(harness.stop())
+        # Today's code closed the database under the reload; it now stops the reload first.
+        said = asyncio.create_task(signal.seen.wait())
+        await asyncio.wait({stopping, said}, return_when=asyncio.FIRST_COMPLETED)
+        said.cancel()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        logging.getLogger("bot").removeHandler(signal)
+    await stopping
+
+    shown = interaction.original
+    assert shown is not None and shown["embeds"], interaction.edits
+    assert shown["embeds"][0]["title"] == "Reload stopped"
+    assert (
+        "Nothing changed: the previous corpus (5 articles) is still loaded"
+        in shown["embeds"][0]["description"]
+    )
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM articles").fetchone() == (5,)
+    # It starts again on the old corpus and reloads the new files then.
+    await harness.start()
+    reload_again = await fake_discord.send_slash("admin reload", {}, permissions=ADMIN_PERMISSIONS)
+
+    def report() -> dict[str, object] | None:
+        shown = reload_again.original
+        return shown if shown and shown.get("embeds") else None
+
+    final = await fake_discord.world.changes.wait_for(
+        report, timeout=15, describe=lambda: str(reload_again.edits)
+    )
+    assert final["embeds"][0]["description"].startswith("10 articles serving · 5 added")
 
 
 # -- 8.13: commands the bot does not know ----------------------------------------------------

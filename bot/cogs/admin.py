@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 PROGRESS_INTERVAL = 1.0  # seconds between progress edits: Discord rate-limits edits
+# How long a shutdown waits for a cancelled reload to roll back and say so: a rollback
+# queued behind another writer waits at most SQLite's busy timeout (5 s).
+STOP_RELOAD_TIMEOUT = 10.0
 OK_COLOUR, WARN_COLOUR, ERROR_COLOUR = 0x2F9E44, 0xE8590C, 0xC92A2A
 
 
@@ -63,6 +66,16 @@ class Admin(
         self.bot = bot
         self.progress_interval = PROGRESS_INTERVAL
         self._reloading = asyncio.Lock()
+        self._reload_task: asyncio.Task[Any] | None = None
+
+    async def cog_unload(self) -> None:
+        # The bot is shutting down (discord.py unloads cogs first): stop a running reload
+        # and tell its admin while the HTTP session and the database are still open.
+        task = self._reload_task
+        if task is not None and not task.done():
+            log.info("stopping the running reload: the bot is shutting down")
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_RELOAD_TIMEOUT)
 
     @property
     def library(self) -> Library:
@@ -90,8 +103,13 @@ class Admin(
             progress = _Progress()
             done = asyncio.Event()
             ticker = asyncio.create_task(self._show_progress(interaction, progress, done))
+            self._reload_task = asyncio.current_task()
+            stopped = False
             try:
                 report = await self.library.reload(progress=progress)
+            except asyncio.CancelledError:  # shutting down: the reload's transaction rolled back
+                stopped = True
+                reply = reload_stopped_embed(before)
             except Exception as exc:  # reported to the admin; the old corpus keeps serving
                 log.warning("reload failed (guild_id=%s)", interaction.guild_id, exc_info=True)
                 reply = reload_failed_embed(exc, before)
@@ -104,11 +122,14 @@ class Admin(
                 )
                 reply = reload_report_embed(report)
             finally:
+                self._reload_task = None
                 done.set()
                 await ticker
             await interaction.edit_original_response(
                 content=None, embed=discord.Embed.from_dict(reply), allowed_mentions=NO_MENTIONS
             )
+            if stopped:
+                raise asyncio.CancelledError
 
     async def _show_progress(
         self, interaction: discord.Interaction, progress: _Progress, done: asyncio.Event
@@ -237,6 +258,15 @@ def reload_failed_embed(error: Exception, serving: int) -> dict[str, Any]:
         "description": f"{reason}\n\nNothing changed: the previous corpus ({serving} articles) "
         "is still serving.",
         "color": ERROR_COLOUR,
+    }
+
+
+def reload_stopped_embed(serving: int) -> dict[str, Any]:
+    return {
+        "title": "Reload stopped",
+        "description": "The bot is shutting down. Nothing changed: the previous corpus "
+        f"({serving} articles) is still loaded. Run /admin reload again once it is back.",
+        "color": WARN_COLOUR,
     }
 
 
