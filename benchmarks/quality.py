@@ -17,10 +17,13 @@ from benchmarks.procs import ROOT, run_text
 from benchmarks.report import SYSTEMS
 from benchmarks.score_questions import (
     DEFAULT_QUESTIONS,
+    HELD_OUT,
+    SPLITS,
+    TUNING,
     load_questions,
     results_from_callable,
     run_cli,
-    score,
+    score_splits,
 )
 from benchmarks.textmodel import SHARED_CORPUS
 
@@ -70,9 +73,13 @@ def run(
         "systems": {},
     }
     for system, system_results in results.items():
-        report = score(questions, system_results).to_dict()
+        reports = score_splits(questions, system_results)
+        report = reports["all"].to_dict()
         report.pop("per_question", None)
         report["misses"] = len(report.get("misses", []))
+        report["splits"] = {
+            split: reports[split].to_dict(detail=False) for split in SPLITS if split in reports
+        }
         out["systems"][system] = report
     return out
 
@@ -130,4 +137,43 @@ def render_quality(quality: dict[str, Any]) -> list[str]:
         "baselines' is their in-process search.",
         "",
     ]
+    return lines + render_halves(systems["bot"])
+
+
+def render_halves(bot: dict[str, Any]) -> list[str]:
+    """articlebot on the tuning half and on the held-out half, per kind (decide by held-out)."""
+    splits = bot.get("splits") or {}
+    if not all(split in splits for split in SPLITS):
+        return []
+    tuning, held = splits[TUNING], splits[HELD_OUT]
+    lines = [
+        "### articlebot by half",
+        "",
+        "The set is split once by `score_questions.split_of` (SHA-256 of the question's text, "
+        "first byte even: tuning; odd: held-out). Tune on the first; decide by the second.",
+        "",
+        "| kind | tuning n | hit@1 | hit@3 | MRR@10 | held-out n | hit@1 | hit@3 | MRR@10 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    kinds = [k for k in tuning["kinds"] if k != "no_answer"]
+    for kind in [*kinds, "overall"]:
+        a = tuning["overall"] if kind == "overall" else tuning["kinds"].get(kind)
+        b = held["overall"] if kind == "overall" else held["kinds"].get(kind)
+        if a is None or b is None:
+            continue
+        name = "**overall**" if kind == "overall" else kind
+        lines.append(
+            f"| {name} | {a['n']} | {_p(a['hit@1'])} | {_p(a['hit@3'])} | {_p(a['mrr@10'])} "
+            f"| {b['n']} | {_p(b['hit@1'])} | {_p(b['hit@3'])} | {_p(b['mrr@10'])} |"
+        )
+    for label, key in (
+        ("no-answer accuracy", "no_answer_accuracy"),
+        ("no-answer precision", "no_answer_precision"),
+    ):
+        lines.append(
+            f"| {label} | {tuning['kinds'].get('no_answer', {}).get('n', 0)} "
+            f"| {_p(tuning['overall'][key])} | | "
+            f"| {held['kinds'].get('no_answer', {}).get('n', 0)} | {_p(held['overall'][key])} | | |"
+        )
+    lines.append("")
     return lines

@@ -24,11 +24,17 @@ whose ``source`` is one of the question's ``expect`` files (compared as path suf
 Over ``no_answer`` questions: accuracy (fraction with ``answered: false``). Over all questions,
 with "said nothing found" as the positive class: no-answer precision and recall. Median and p95
 latency when results carry ``elapsed_ms``.
+
+The set is split once, by a fixed rule, into a tuning half and a held-out half
+(:func:`split_of`: the first byte of the SHA-256 of the question text, UTF-8, even -> tuning,
+odd -> held-out). Tune on the first, decide by the second: the CLI prints every figure for
+all questions and for each half (``--split`` scores one half alone).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -56,8 +62,12 @@ KINDS: tuple[str, ...] = (
     "topic",
     "related",
     "person",
+    "who_where_when",
     NO_ANSWER,
 )
+TUNING = "tuning"
+HELD_OUT = "held_out"
+SPLITS: tuple[str, ...] = (TUNING, HELD_OUT)
 MRR_K = 10
 
 # Every character str.splitlines() breaks on, so a query can never span two lines of the batch
@@ -104,6 +114,22 @@ class Question:
         if (kind == NO_ANSWER) != (not expect):
             raise ValueError(f"{prefix}'expect' must be empty exactly when kind is {NO_ANSWER}")
         return cls(q=q, kind=kind, expect=tuple(expect))
+
+
+def split_of(question: Question | str) -> str:
+    """The half a question belongs to, fixed by its text alone so it never moves: the first
+    byte of SHA-256 over ``q`` as written in the file (UTF-8) even -> tuning, odd -> held-out."""
+    text = question.q if isinstance(question, Question) else question
+    return TUNING if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else HELD_OUT
+
+
+def in_split(questions: Iterable[Question], split: str) -> list[Question]:
+    """The questions of one half (``split`` in SPLITS), in file order; "all" keeps them all."""
+    if split == "all":
+        return list(questions)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (one of all, {', '.join(SPLITS)})")
+    return [q for q in questions if split_of(q) == split]
 
 
 def load_questions(path: Path | str) -> list[Question]:
@@ -238,7 +264,9 @@ class Report:
     def misses(self, k: int = 3) -> list[Outcome]:
         return [o for o in self.outcomes if o.is_miss(k)]
 
-    def to_dict(self, miss_k: int = 3) -> dict[str, Any]:
+    def to_dict(self, miss_k: int = 3, detail: bool = True) -> dict[str, Any]:
+        """The figures; with ``detail``, also the misses and every question's outcome."""
+
         def rank_dict(m: RankMetrics) -> dict[str, Any]:
             return {
                 "n": m.n,
@@ -250,7 +278,7 @@ class Report:
 
         kinds: dict[str, Any] = {kind: rank_dict(m) for kind, m in self.by_kind.items()}
         kinds[NO_ANSWER] = {"n": self.no_answer.n, "no_answer_accuracy": self.no_answer.accuracy}
-        return {
+        figures: dict[str, Any] = {
             **self.meta,
             "n": len(self.outcomes),
             "kinds": kinds,
@@ -266,10 +294,12 @@ class Report:
                 "median": self.latency.median_ms,
                 "p95": self.latency.p95_ms,
             },
-            "miss_k": miss_k,
-            "misses": [o.to_dict() for o in self.misses(miss_k)],
-            "per_question": [o.to_dict() for o in self.outcomes],
         }
+        if detail:
+            figures["miss_k"] = miss_k
+            figures["misses"] = [o.to_dict() for o in self.misses(miss_k)]
+            figures["per_question"] = [o.to_dict() for o in self.outcomes]
+        return figures
 
     def to_markdown(self) -> str:
         def pct(value: float | None) -> str:
@@ -378,6 +408,35 @@ def score(
         no_answer=NoAnswerMetrics.of(outcomes),
         latency=Latency.of(o.elapsed_ms for o in outcomes if o.elapsed_ms is not None),
     )
+
+
+def score_splits(
+    questions: Sequence[Question | Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]],
+    k: int = MRR_K,
+) -> dict[str, Report]:
+    """Score all questions and each half that has any: {"all": ..., "tuning": ..., ...}."""
+    parsed = [Question.from_obj(q, f"question {i}") for i, q in enumerate(questions, 1)]
+    if len(parsed) != len(results):
+        raise ValueError(f"{len(parsed)} questions but {len(results)} results")
+    reports = {"all": score(parsed, results, k)}
+    for split in SPLITS:
+        pairs = [(q, r) for q, r in zip(parsed, results, strict=True) if split_of(q) == split]
+        if pairs:
+            reports[split] = score([q for q, _ in pairs], [r for _, r in pairs], k)
+    return reports
+
+
+def splits_markdown(reports: Mapping[str, Report]) -> str:
+    """One table per report, headed by its half."""
+    titles = {"all": "All questions", TUNING: "Tuning half", HELD_OUT: "Held-out half"}
+    parts = []
+    for name, report in reports.items():
+        parts.append(f"### {titles.get(name, name)} ({len(report.outcomes)} questions)")
+        parts.append("")
+        parts.append(report.to_markdown())
+        parts.append("")
+    return "\n".join(parts).rstrip("\n")
 
 
 def results_from_callable(
@@ -499,6 +558,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="score saved result lines (JSON Lines) instead of running the CLI",
     )
+    parser.add_argument(
+        "--split",
+        choices=("all", *SPLITS),
+        default="all",
+        help="score only one half of the set (default: all, reported whole and per half)",
+    )
     parser.add_argument("--misses", action="store_true", help="list the misses")
     parser.add_argument(
         "--miss-k",
@@ -511,7 +576,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    questions = load_questions(args.questions)
+    questions = in_split(load_questions(args.questions), args.split)
     if args.results:
         results = parse_results(args.results.read_text(encoding="utf-8"))
         command = None
@@ -526,19 +591,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
         )
         command = shlex.join(cmd)
-    report = score(questions, results)
+    reports = score_splits(questions, results)
+    if args.split != "all":
+        reports = {args.split: reports[args.split]}
+    report = reports["all"] if args.split == "all" else reports[args.split]
     report.meta.update(
-        {"questions": str(args.questions), "command": command, "db": args.db, "limit": args.limit}
+        {
+            "questions": str(args.questions),
+            "split": args.split,
+            "command": command,
+            "db": args.db,
+            "limit": args.limit,
+        }
     )
-    print(report.to_markdown())
+    print(splits_markdown(reports))
     if args.misses:
         print()
         print(report.misses_markdown(args.miss_k))
     if args.json_out:
+        numbers = report.to_dict(args.miss_k)
+        numbers["splits"] = {
+            name: r.to_dict(args.miss_k, detail=False)
+            for name, r in reports.items()
+            if name != "all"
+        }
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(
-            json.dumps(report.to_dict(args.miss_k), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
+            json.dumps(numbers, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return 0
 

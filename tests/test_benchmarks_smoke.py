@@ -78,6 +78,7 @@ def test_quick_benchmark_writes_its_tables(tmp_path: Path) -> None:
         "## Latency (ms)",
         "## Answers at scale",
         "## Quality",
+        "### articlebot by half",
     ):
         assert heading in results
     assert "| 200 | cold ingest (s) |" in results
