@@ -15,6 +15,7 @@ import signal
 import sys
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.browse", "bot.cogs.admin", "bot.cogs.digest")
 EXIT_BAD_TOKEN = 2
 EXIT_BAD_CONFIG = 2  # as the CLI exits on a config error
+EXIT_GATEWAY_CLOSED = 1
+AUTHENTICATION_FAILED = 4004  # the gateway's close code for a token it does not accept
+# Discord unreachable at start (network down, DNS failing, an outage): try again after 1 s,
+# then twice as long each time, up to 5 minutes between tries.
+FIRST_RETRY_DELAY = 1.0
+MAX_RETRY_DELAY = 300.0
+PROBE_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -181,11 +189,41 @@ def _stop(task: asyncio.Task[Any], signum: int) -> None:
     task.cancel()
 
 
+async def wait_for_discord() -> None:
+    """Return once Discord's API answers; until then try again with growing delays, one
+    line a try. discord.py's login would raise on the first refused connection."""
+    url = f"{discord.http.Route.BASE}/gateway"  # needs no token
+    delay = FIRST_RETRY_DELAY
+    attempt = 1
+    async with aiohttp.ClientSession(timeout=PROBE_TIMEOUT) as session:
+        while True:
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+                    reason = f"HTTP {response.status}"
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                reason = str(exc) or type(exc).__name__
+            log.warning(
+                "Discord is unreachable (%s); attempt %d failed, trying again in %.0f s",
+                reason,
+                attempt,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+            attempt += 1
+
+
 async def main(settings: Settings, token: str) -> None:
     stop_on_signals()
     point_at_server(settings)
     async with await Library.open(settings) as library, make_bot(library, settings) as bot:
+        await wait_for_discord()
         await bot.start(token)
+
+
+REJECTED_TOKEN = "articlebot: Discord rejected the token (check DISCORD_TOKEN)"
 
 
 def run(settings: Settings) -> int:
@@ -204,8 +242,21 @@ def run(settings: Settings) -> int:
     try:
         asyncio.run(main(settings, token))
     except discord.LoginFailure:
-        print("articlebot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+        print(REJECTED_TOKEN, file=sys.stderr)
         return EXIT_BAD_TOKEN
+    except discord.ConnectionClosed as exc:  # a close code discord.py does not reconnect on
+        if exc.code == AUTHENTICATION_FAILED:
+            print(REJECTED_TOKEN, file=sys.stderr)
+            return EXIT_BAD_TOKEN
+        print(
+            f"articlebot: Discord closed the gateway connection (code {exc.code}: "
+            f"{exc.reason or 'no reason given'})",
+            file=sys.stderr,
+        )
+        return EXIT_GATEWAY_CLOSED
+    except discord.PrivilegedIntentsRequired:
+        print("articlebot: Discord refused the gateway intents the bot asked for", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     except SemanticUnavailable as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG

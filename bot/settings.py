@@ -7,7 +7,9 @@ the bot starts.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -201,7 +203,10 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 
 def read_token(env: Mapping[str, str] | None = None) -> str | None:
-    """The bot token from DISCORD_TOKEN, else from the file named by DISCORD_TOKEN_FILE."""
+    """The bot token from DISCORD_TOKEN, else from the file named by DISCORD_TOKEN_FILE.
+
+    Errors and warnings name the file, never what it holds.
+    """
     env = os.environ if env is None else env
     token = env.get("DISCORD_TOKEN", "").strip()
     if token:
@@ -209,7 +214,29 @@ def read_token(env: Mapping[str, str] | None = None) -> str | None:
     token_file = env.get("DISCORD_TOKEN_FILE", "").strip()
     if not token_file:
         return None
+    return _read_token_file(Path(token_file))
+
+
+def _read_token_file(path: Path) -> str | None:
+    where = f"DISCORD_TOKEN_FILE {path}"
     try:
-        return Path(token_file).read_text(encoding="utf-8").strip() or None
+        raw = path.read_bytes()
+        mode = path.stat().st_mode
     except OSError as exc:
-        raise ConfigError(f"DISCORD_TOKEN_FILE {token_file}: {exc.strerror}") from exc
+        raise ConfigError(f"{where}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # The decoder's message would quote a byte of the secret.
+        raise ConfigError(f"{where} is not UTF-8 text: is it the token file?") from None
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise ConfigError(f"{where} holds {len(lines)} lines; it must hold only the token")
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        logging.getLogger(__name__).warning(
+            "%s is readable by other users (mode %04o): chmod 600 it, or make it readable "
+            "only by the bot's user",
+            where,
+            stat.S_IMODE(mode),
+        )
+    return lines[0].strip() if lines else None

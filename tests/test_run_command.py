@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -133,3 +135,152 @@ async def test_run_connects_syncs_to_the_dev_guild_answers_and_stops_cleanly(
     assert f"stopping on {stop.name}" in err.decode()
     assert TOKEN not in err.decode()
     assert not fake_discord.calls_to("PUT", f"/applications/{app}/commands")
+
+
+# -- issue 8.14: one clear line, never a traceback -------------------------------------------
+
+
+async def test_the_gateway_closing_with_4004_is_one_line_exit_2_and_never_printed(
+    fake_discord: FakeDiscord, tmp_path: Path, stopping: list[asyncio.subprocess.Process]
+) -> None:
+    # The token passed REST but the gateway refuses it (revoked meanwhile).
+    fake_discord.close_on_identify(4004)
+    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN)
+    stopping.append(process)
+
+    async with asyncio.timeout(60):
+        out, err = await process.communicate()
+
+    text = err.decode()
+    assert fake_discord.identify_count == 1
+    assert process.returncode == 2, text[-3000:]
+    assert "articlebot: Discord rejected the token (check DISCORD_TOKEN)" in text
+    assert "Traceback" not in text
+    assert TOKEN not in text + out.decode()
+
+
+def _token_file(tmp_path: Path, content: bytes, mode: int = 0o600) -> Path:
+    path = tmp_path / "discord_token"
+    path.write_bytes(content)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\xffnot-a-real-token\xfe\n", "is not UTF-8 text: is it the token file?"),
+        (TOKEN.encode() + b"\nsecond-line-secret\n", "holds 2 lines; it must hold only the token"),
+    ],
+    ids=["not-utf8", "two-lines"],
+)
+async def test_a_token_file_that_is_not_one_utf8_line_is_one_line_exit_2(
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    stopping: list[asyncio.subprocess.Process],
+    content: bytes,
+    said: str,
+) -> None:
+    token_file = _token_file(tmp_path, content)
+    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN_FILE=str(token_file))
+    stopping.append(process)
+
+    async with asyncio.timeout(60):
+        out, err = await process.communicate()
+
+    text = err.decode(errors="replace")
+    assert process.returncode == 2
+    assert text.splitlines() == [f"articlebot: DISCORD_TOKEN_FILE {token_file} {said}"]
+    assert out == b""
+    assert fake_discord.calls == []  # nothing was sent anywhere
+    assert "secret" not in text and "not-a-real-token" not in text
+
+
+async def test_a_token_file_readable_by_others_is_warned_about_in_one_line(
+    fake_discord: FakeDiscord, tmp_path: Path, stopping: list[asyncio.subprocess.Process]
+) -> None:
+    token_file = _token_file(tmp_path, TOKEN.encode() + b"\n", mode=0o644)
+    # A rejected token ends the run at once: only the start-up is of interest here.
+    fake_discord.fail_always("GET", "/users/@me", status=401, code=0, message="401: Unauthorized")
+    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN_FILE=str(token_file))
+    stopping.append(process)
+
+    async with asyncio.timeout(60):
+        _, err = await process.communicate()
+
+    warnings = [line for line in err.decode().splitlines() if "readable by" in line]
+    assert warnings == [
+        f"WARNING bot.settings: DISCORD_TOKEN_FILE {token_file} is readable by other users "
+        "(mode 0644): chmod 600 it, or make it readable only by the bot's user"
+    ]
+    assert TOKEN not in err.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_discord_unreachable_at_start_is_retried_with_growing_delays_then_served(
+    tmp_path: Path, stopping: list[asyncio.subprocess.Process]
+) -> None:
+    # Nothing listens on the port yet: Discord (or the network) is down when the bot starts.
+    port = _free_port()
+    server = FakeDiscord(port=port)
+    token_file = _token_file(tmp_path, TOKEN.encode() + b"\n")
+    process = await _start_run(
+        server,
+        tmp_path,
+        DISCORD_TOKEN_FILE=str(token_file),
+        ARTICLEBOT_DEV_GUILD=str(server.guild.id),
+        ARTICLEBOT_LOG_LEVEL="INFO",
+    )
+    stopping.append(process)
+    assert process.stderr is not None
+    lines: list[str] = []
+
+    async def read_until(text: str, count: int) -> None:
+        assert process.stderr is not None
+        while sum(text in line for line in lines) < count:
+            line = await process.stderr.readline()
+            assert line, "the process ended:\n" + "\n".join(lines[-30:])
+            lines.append(line.decode().rstrip("\n"))
+
+    async with asyncio.timeout(60):
+        await read_until("Discord is unreachable", 2)
+
+    async def drain() -> None:  # the pipe must not fill up while the bot runs
+        assert process.stderr is not None
+        while line := await process.stderr.readline():
+            lines.append(line.decode().rstrip("\n"))
+
+    draining = asyncio.create_task(drain())
+    async with server:  # Discord is back
+        await server.wait_for_sessions(1, timeout=60)
+        interaction = await server.send_slash(
+            "ask", {"question": "What do dopamine neurons encode?"}
+        )
+        message = await interaction.final_message()
+        assert message["embeds"][0]["title"] == (
+            "Designing artificial brains can help us learn more about real ones"
+        )
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.wait()
+            await draining
+
+    attempt = re.compile(
+        r"WARNING bot\.client: Discord is unreachable \((.+)\); "
+        r"attempt (\d+) failed, trying again in (\d+) s"
+    )
+    attempts = [attempt.fullmatch(line) for line in lines if "unreachable" in line]
+    assert all(attempts), lines
+    assert [int(m[2]) for m in attempts if m] == list(range(1, len(attempts) + 1))
+    delays = [int(m[3]) for m in attempts if m]
+    assert delays[:2] == [1, 2] and delays == sorted(delays)
+    assert all(f"127.0.0.1:{port}" in m[1] for m in attempts if m)
+    assert process.returncode == 0
+    text = "\n".join(lines)
+    assert "Traceback" not in text
+    assert TOKEN not in text

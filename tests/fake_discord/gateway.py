@@ -62,6 +62,7 @@ class Gateway:
         self.received: list[Json] = []
         self.replayed: list[Json] = []
         self.paths: list[str] = []
+        self.identify_close_code: int | None = None
 
     # -- connection handling -------------------------------------------------------------------
 
@@ -91,6 +92,11 @@ class Gateway:
             await _send(ws, {"op": HEARTBEAT_ACK})
             return session
         self.received.append(frame)
+        if op == IDENTIFY and self.identify_close_code is not None:
+            self.identify_count += 1
+            self.identifies.append(frame["d"])
+            await ws.close(code=self.identify_close_code, message=b"Authentication failed.")
+            return session
         if op == IDENTIFY:
             return await self._identify(ws, frame["d"])
         if op == RESUME:

@@ -13,7 +13,9 @@ What it covers
   and one GUILD_CREATE per guild of the shard, RESUME with replay then RESUMED, op 8 member
   chunks, sequence numbers on every dispatch.
   Test controls: dispatch any event, send interactions (slash, autocomplete, component, context
-  menus) and await their responses, inject failures, drop connections to force a RESUME.
+  menus) and await their responses, inject failures, drop connections to force a RESUME, close
+  every IDENTIFY with a close code (4004: authentication failed), listen on a fixed port (so a
+  test can start Discord after the bot).
 
 Modules: models (dataclasses describing the world), payloads (JSON builders), state (stored
 messages and commands), rest (routes), gateway (websocket sessions), interactions (one
@@ -90,7 +92,10 @@ class FakeDiscord:
         application_owner_id: int = OWNER_USER_ID,
         tester: FakeUser | None = None,
         heartbeat_interval_ms: int = 41_250,
+        port: int = 0,
     ) -> None:
+        """`port` 0 picks a free one; a fixed port lets a test start the server after the
+        bot, as Discord coming back after an outage."""
         chosen = list(guilds) if guilds is not None else [default_guild()]
         self.bot_user = FakeUser(id=bot_user_id, username=bot_name, bot=True)
         self.tester = tester or FakeUser(id=TESTER_USER_ID, username="tester")
@@ -112,7 +117,7 @@ class FakeDiscord:
         )
         self.interactions: list[FakeInteraction] = []
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -135,7 +140,7 @@ class FakeDiscord:
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         self.world.base_url = self.base_url
@@ -334,6 +339,11 @@ class FakeDiscord:
     async def drop_connections(self, code: int = 4000) -> None:
         """Close every gateway socket (1000 = plain close); discord.py should RESUME."""
         await self.gateway.drop_connections(code)
+
+    def close_on_identify(self, code: int | None) -> None:
+        """Answer every IDENTIFY by closing the socket with `code` (4004: authentication
+        failed, as Discord does for a revoked token); None restores READY."""
+        self.gateway.identify_close_code = code
 
     async def request_reconnect(self) -> None:
         """Op 7 RECONNECT: the client closes and RESUMEs."""
