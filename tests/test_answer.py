@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.answer import best_passage, build_answer
-from bot.render import answer_embed, answer_text, embed_length
+from bot.render import answer_embed, answer_text
 from bot.search import SearchEngine
+from tests.bot_harness import assert_embed_within_limits
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DESIGNING_BRAINS = "Designing artificial brains can help us learn more about real ones"
@@ -54,5 +55,5 @@ async def test_terminal_and_embed_renderings(seed_engine: SearchEngine) -> None:
     embed = answer_embed(answer)
     assert embed["title"].startswith("Designing artificial brains")
     assert embed["url"].startswith("https://")
-    assert embed_length(embed) <= 6000
+    assert_embed_within_limits(embed)
     assert embed["footer"]["text"].startswith("The Conversation · 2020-02-14")

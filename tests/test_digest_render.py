@@ -7,7 +7,6 @@ import sys
 from datetime import date
 
 from bot.models import Article, Provider
-from bot.render import EMBED_TOTAL_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, TITLE_MAX, embed_length
 from bot.render_digest import (
     digest_embed,
     digest_footer,
@@ -15,6 +14,7 @@ from bot.render_digest import (
     digest_title,
     is_digest_footer,
 )
+from tests.bot_harness import assert_embed_within_limits
 
 DAY = date(2026, 11, 23)
 
@@ -96,11 +96,8 @@ def test_ten_long_articles_fit_in_one_embed() -> None:
     ]
     embed = digest_embed(DAY, long)
     assert len(embed["fields"]) == 10
-    assert embed_length(embed) <= EMBED_TOTAL_MAX
-    assert len(embed["title"]) <= TITLE_MAX
+    assert_embed_within_limits(embed)
     for field in embed["fields"]:
-        assert len(field["name"]) <= FIELD_NAME_MAX
-        assert len(field["value"]) <= FIELD_VALUE_MAX
         assert field["value"].endswith("…")  # the summary was cut, not dropped
     assert embed["footer"]["text"] == digest_footer(DAY)
 

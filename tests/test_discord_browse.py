@@ -269,7 +269,7 @@ async def test_help_lists_every_command_in_one_embed(
 # -- the real-world sample corpus ------------------------------------------------------------
 
 
-@time_bound(40)
+@time_bound(120)
 async def test_every_sample_article_card_and_page_fits_the_limits(
     start_articlebot: HarnessFactory, fake_discord: FakeDiscord
 ) -> None:

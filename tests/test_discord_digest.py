@@ -44,7 +44,7 @@ from tests.fake_discord import (
     fixtures,
     point_discord_at,
 )
-from tests.fake_discord.fixtures import ErrorLogCollector
+from tests.fake_discord.fixtures import ErrorLogCollector, until_ready
 from tests.fake_discord.models import EMBED_LINKS, SEND_MESSAGES
 
 # The fake Discord's fixtures, used by this module's tests.
@@ -108,12 +108,7 @@ class ClockedHarness(BotHarness):
             digest.clock = self.clock
             connecting = asyncio.create_task(bot.connect(), name="ClockedHarness.connect")
             stack.push_async_callback(_close, bot, connecting)
-            async with asyncio.timeout(START_TIMEOUT):
-                while not bot.is_ready():
-                    if connecting.done():
-                        connecting.result()
-                        raise RuntimeError("bot.connect() returned before the bot was ready")
-                    await asyncio.sleep(0.01)
+            await until_ready(bot, connecting, START_TIMEOUT)
         except BaseException:
             await stack.aclose()
             raise

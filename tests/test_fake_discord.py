@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Awaitable
 
 import aiohttp
 import discord
@@ -137,7 +138,7 @@ async def test_bot_logs_in_and_sees_its_guild_and_channel(
     bot = TinyBot(fake_discord.guild.id)
     ready = await wait_for_event(bot, "ready")
     async with running_bot(bot):
-        await asyncio.wait_for(ready.wait(), 2)
+        await asyncio.wait_for(ready.wait(), 15)
         guild = bot.get_guild(fake_discord.guild.id)
         assert guild is not None and not guild.unavailable
         channel = guild.get_channel(fake_discord.channel.id)
@@ -236,7 +237,7 @@ async def test_button_click_reaches_the_view_stored_for_the_message(
 
         click = await fake_discord.send_component(message_id, "confirm:yes")
         response = await click.response()
-        await asyncio.wait_for(bot.clicked.wait(), 2)
+        await asyncio.wait_for(bot.clicked.wait(), 15)
 
     assert bot.callback_responses[0].message_id == message_id
     assert response["type"] == 7
@@ -324,7 +325,7 @@ async def test_dropped_connection_is_resumed_and_replays_missed_events(
         resumed = await wait_for_event(bot, "resumed")
         await fake_discord.drop_connections(code=close_code)
         during_drop = await fake_discord.send_slash("ping")
-        await asyncio.wait_for(resumed.wait(), 5)
+        await asyncio.wait_for(resumed.wait(), 15)
         after_resume = await fake_discord.send_slash("ping")
 
         assert (await during_drop.response())["data"]["content"] == "pong"
@@ -342,7 +343,7 @@ async def test_error_log_guard_fails_a_test_whose_command_raised(fake_discord: F
     ):
         async with running_bot(TinyBot(fake_discord.guild.id)):
             await fake_discord.send_slash("broken")
-            record = await collector.wait_for_error(timeout=2)
+            record = await collector.wait_for_error(timeout=15)
             assert record.name == "discord.app_commands.tree"
 
 
@@ -403,3 +404,98 @@ async def test_guilds_and_channels_are_configurable() -> None:
             async with running_bot(bot):
                 assert sorted(g.name for g in bot.guilds) == ["One", "Two"]
                 assert bot.get_channel(22) is not None
+
+
+async def test_a_too_long_embed_is_refused_400_wherever_the_bot_sends_it() -> None:
+    """Discord's limits are the fake's own: a response, an edit of @original, a followup, a
+    channel message and a channel edit each get 400 Invalid Form Body naming the field."""
+    too_long = discord.Embed(title="Too long", description="x" * 4097)
+    refused: dict[str, discord.HTTPException] = {}
+
+    async def attempt(where: str, send: Awaitable[object]) -> None:
+        try:
+            await send
+        except discord.HTTPException as exc:
+            refused[where] = exc
+
+    async def oversize(interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        assert isinstance(channel, discord.TextChannel)
+        await attempt("response", interaction.response.send_message(embed=too_long))
+        await interaction.response.defer()
+        await attempt("edit @original", interaction.edit_original_response(embed=too_long))
+        await attempt("followup", interaction.followup.send(embed=too_long))
+        await attempt("channel message", channel.send(embed=too_long))
+        posted = await channel.send("fits")
+        await attempt("channel edit", posted.edit(embed=too_long))
+        await interaction.edit_original_response(content="done")
+
+    async with FakeDiscord() as server:
+        with point_discord_at(server.base_url), failing_on_error_logs():
+            bot = TinyBot(server.guild.id)
+            bot.tree.add_command(
+                app_commands.Command(name="oversize", description="x", callback=oversize),
+                guild=bot.guild_object,
+            )
+            async with running_bot(bot):
+                final = await (await server.send_slash("oversize")).final_message()
+
+    assert final["content"] == "done"
+    assert sorted(refused) == sorted(
+        ["response", "edit @original", "followup", "channel message", "channel edit"]
+    )
+    for where, exc in refused.items():
+        assert (exc.status, exc.code) == (400, 50035), where
+        assert "description: Must be 4096 or fewer in length." in exc.text, (where, exc.text)
+    assert "In data.embeds.0.description" in refused["response"].text
+    assert len(server.rejected) == 5
+    [callback] = [c for c in server.rejected if c.path.startswith("/interactions/")]
+    assert callback.response == {
+        "code": 50035,
+        "message": "Invalid Form Body",
+        "errors": {
+            "data": {
+                "embeds": {
+                    "0": {
+                        "description": {
+                            "_errors": [
+                                {
+                                    "code": "BASE_TYPE_MAX_LENGTH",
+                                    "message": "Must be 4096 or fewer in length.",
+                                }
+                            ]
+                        }
+                    }
+                }
+            }
+        },
+    }
+    # Nothing refused was stored: the channel shows only what fitted.
+    assert [m["content"] for m in server.messages_in(server.channel.id)] == ["done", "fits"]
+
+
+async def test_embeds_over_6000_characters_in_all_are_refused_even_if_each_fits() -> None:
+    def embed(characters: int) -> dict[str, str]:
+        return {"title": "t" * 256, "description": "d" * (characters - 256)}
+
+    async with FakeDiscord() as server, aiohttp.ClientSession() as session:
+        url = f"{server.api_base}/channels/{server.channel.id}/messages"
+        async with session.post(url, json={"embeds": [embed(3000), embed(3000)]}) as fits:
+            assert fits.status == 200
+        async with session.post(url, json={"embeds": [embed(3000), embed(3001)]}) as over:
+            assert over.status == 400
+            assert await over.json() == {
+                "code": 50035,
+                "message": "Invalid Form Body",
+                "errors": {
+                    "embeds": {
+                        "_errors": [
+                            {
+                                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                                "message": "Embed size exceeds maximum size of 6000",
+                            }
+                        ]
+                    }
+                },
+            }
+    assert len(server.messages_in(server.channel.id)) == 1

@@ -8,6 +8,7 @@ from bot import render
 from bot.models import Answer, Article, Hit, Provider, RelatedLink
 from bot.store import CatalogEntry
 from tests.bot_harness import assert_embed_within_limits
+from tests.fake_discord import limits
 
 WORD = "neuroplasticity"
 LONG_TITLE = " ".join(["Dopamine", "neurons", "encode", "reward", "prediction"] * 12)[:300]
@@ -69,7 +70,7 @@ def test_huge_answer_card_fits_every_limit() -> None:
     card = render.answer_embed(_answer())
 
     assert_embed_within_limits(card)
-    assert len(card["title"]) <= render.TITLE_MAX
+    assert len(card["title"]) <= limits.EMBED_TITLE
     assert card["title"].endswith("…")
     assert _ends_on_a_word(card["title"], LONG_TITLE)
     assert card["url"].startswith("https://")
@@ -82,7 +83,7 @@ def test_paged_footer_keeps_the_position_when_the_byline_is_huge() -> None:
 
     assert_embed_within_limits(card)
     assert card["footer"]["text"].endswith("answer 2 of 5")
-    assert len(card["footer"]["text"]) <= render.FOOTER_MAX
+    assert len(card["footer"]["text"]) <= limits.EMBED_FOOTER_TEXT
 
 
 def test_single_answer_has_no_position() -> None:
@@ -118,15 +119,15 @@ def test_button_url_accepts_only_short_absolute_http(url: str | None, ok: bool) 
 def test_choice_names_fit_and_end_on_a_word() -> None:
     name = render.choice_name(LONG_TITLE)
 
-    assert len(name) <= render.CHOICE_MAX
+    assert len(name) <= limits.CHOICE_NAME
     assert _ends_on_a_word(name, LONG_TITLE)
     assert render.choice_name("   ") == "(untitled)"
     assert render.choice_name("Short title") == "Short title"
 
 
 def test_option_labels_fit() -> None:
-    assert len(render.option_label("x" * 500)) <= render.SELECT_LABEL_MAX
-    assert len(render.option_label(LONG_TITLE)) <= render.SELECT_LABEL_MAX
+    assert len(render.option_label("x" * 500)) <= limits.SELECT_OPTION_LABEL
+    assert len(render.option_label(LONG_TITLE)) <= limits.SELECT_OPTION_LABEL
 
 
 def test_entry_list_page_of_long_titles_fits() -> None:
@@ -137,7 +138,7 @@ def test_entry_list_page_of_long_titles_fits() -> None:
     assert_embed_within_limits(page)
     assert page["footer"]["text"] == "Page 1 of 3"
     assert render.entry_description(entries[0]) is not None
-    assert len(render.entry_description(entries[0]) or "") <= render.SELECT_DESCRIPTION_MAX
+    assert len(render.entry_description(entries[0]) or "") <= limits.SELECT_OPTION_DESCRIPTION
 
 
 def test_topics_page_fits() -> None:
@@ -171,7 +172,7 @@ def test_help_fits_even_with_many_commands() -> None:
 def test_message_length_counts_every_embed() -> None:
     card = render.answer_embed(_answer())
 
-    assert render.message_length([card, card]) == 2 * render.embed_length(card)
+    assert render.message_length([card, card]) == 2 * limits.embed_characters(card)
 
 
 def test_pages_of() -> None:

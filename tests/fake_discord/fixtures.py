@@ -1,7 +1,8 @@
 """Pytest fixtures and helpers around the fake Discord; conftest.py can re-export them.
 
 - `fake_discord`: a started FakeDiscord (one guild, one text channel) with discord.py pointed
-  at it; fails the test at teardown if the fake itself hit a bug.
+  at it; fails the test at teardown if the fake itself hit a bug, or if it refused a body for
+  breaking Discord's limits (so every test that sends through it is a limit test).
 - `fail_on_error_logs`: fails the test if anything logged at ERROR or above on the `discord` or
   `bot` loggers, which is the only trace discord.py leaves of exceptions in commands, views,
   event handlers and tasks. `collector.allow(regex)` accepts an error a test provokes on purpose.
@@ -43,7 +44,7 @@ class ErrorLogCollector(logging.Handler):
         for loop, arrived in self._waiters:  # emit may run on discord.py's heartbeat thread
             loop.call_soon_threadsafe(arrived.set)
 
-    async def wait_for_error(self, timeout: float = 5.0) -> logging.LogRecord:
+    async def wait_for_error(self, timeout: float = 15.0) -> logging.LogRecord:
         """The first ERROR record, waiting for it if none was logged yet."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         self._waiters.append(waiter)
@@ -97,17 +98,22 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
         with point_discord_at(server.base_url):
             yield server
     assert not server.errors, f"the fake Discord hit a bug: {server.errors}"
+    refused = [(c.method, c.path, c.response) for c in server.rejected]
+    assert not refused, f"Discord would refuse what the bot sent: {refused}"
 
 
 @asynccontextmanager
 async def running_bot(
-    bot: ClientT, *, token: str = "fake-token", timeout: float = 5.0
+    bot: ClientT, *, token: str = "fake-token", timeout: float = 15.0
 ) -> AsyncIterator[ClientT]:
-    """Run `bot.start()` until the block ends; the block starts once on_ready has fired.
+    """Run the client until the block ends; the block starts once on_ready has fired.
     Build the bot with `guild_ready_timeout=0.1`, or on_ready comes 2 s late."""
-    task = asyncio.create_task(bot.start(token), name=f"running_bot({type(bot).__name__})")
+    # What bot.start() does, in two steps: login creates the ready event wait_until_ready needs.
+    async with asyncio.timeout(timeout):
+        await bot.login(token)
+    task = asyncio.create_task(bot.connect(), name=f"running_bot({type(bot).__name__})")
     try:
-        await _until_ready(bot, task, timeout)
+        await until_ready(bot, task, timeout)
         yield bot
     finally:
         await bot.close()
@@ -117,11 +123,16 @@ async def running_bot(
         raise task.exception()  # the client died while the block ran
 
 
-async def _until_ready(bot: discord.Client, task: asyncio.Task[None], timeout: float) -> None:
-    # wait_until_ready() cannot be called before login creates the client's event; poll instead.
-    async with asyncio.timeout(timeout):
-        while not bot.is_ready():
-            if task.done():
-                task.result()
-                raise RuntimeError("bot.start() returned before the bot was ready")
-            await asyncio.sleep(0.01)
+async def until_ready(
+    bot: discord.Client, connecting: asyncio.Task[None], timeout: float = 15.0
+) -> None:
+    """Until on_ready fires, or `connecting` (the logged-in client's connect()) ends first."""
+    ready = asyncio.create_task(bot.wait_until_ready(), name="until_ready")
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.wait({ready, connecting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ready.cancel()
+    if not bot.is_ready():
+        connecting.result()
+        raise RuntimeError("bot.connect() returned before the bot was ready")

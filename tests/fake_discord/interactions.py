@@ -11,7 +11,6 @@ message instead of creating a new one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 
 from tests.fake_discord.models import (
@@ -30,6 +29,8 @@ CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 
 AUTOCOMPLETE_RESULT, MODAL = 8, 9
 # Message flags
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
+# Seconds a test waits for the bot before failing: generous, for a loaded 2-core machine.
+WAIT = 15.0
 
 ALLOWED_CALLBACKS: Mapping[int, frozenset[int]] = {
     APPLICATION_COMMAND: frozenset({CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL}),
@@ -61,13 +62,13 @@ class FakeInteraction:
 
     # -- what tests use ------------------------------------------------------------------------
 
-    async def response(self, timeout: float = 5.0) -> Json:
+    async def response(self, timeout: float = WAIT) -> Json:
         """The callback body the bot POSTed: {"type": ..., "data": {...}}."""
         return await self._world.changes.wait_for(
             lambda: self.callback, timeout=timeout, describe=lambda: f"no callback for {self}"
         )
 
-    async def autocomplete_choices(self, timeout: float = 5.0) -> list[Json]:
+    async def autocomplete_choices(self, timeout: float = WAIT) -> list[Json]:
         body = await self.response(timeout)
         if body["type"] != AUTOCOMPLETE_RESULT:
             raise AssertionError(f"expected an autocomplete result, got callback {body}")
@@ -84,25 +85,34 @@ class FakeInteraction:
     def followups(self) -> list[Json]:
         return [self._world.message(i) for i in self.followup_ids if self._world.has_message(i)]
 
-    async def final_message(self, timeout: float = 5.0, settle: float = 0.05) -> Json:
-        """@original once it is no longer "thinking", after `settle` seconds without changes."""
+    async def final_message(self, timeout: float = WAIT) -> Json:
+        """What the invoker sees once the bot has answered: @original, after a deferred
+        "thinking" was replaced (callback 5) or the clicked message was edited (callback 6)."""
 
-        def ready() -> Json | None:
+        def answered() -> Json | None:
             original = self.original
-            return original if original and not original["flags"] & LOADING else None
+            if self.callback is None or original is None:
+                return None
+            kind = self.callback["type"]
+            if kind == DEFERRED_CHANNEL_MESSAGE and original["flags"] & LOADING:
+                return None
+            if kind == DEFERRED_UPDATE and not self.edits:
+                return None
+            return original
 
-        await self._world.changes.wait_for(
-            ready, timeout=timeout, describe=lambda: f"no finished @original for {self}"
+        return await self._world.changes.wait_for(
+            answered, timeout=timeout, describe=lambda: f"no finished @original for {self}"
         )
-        while True:
-            before = self.original
-            if before is None:
-                raise AssertionError(f"@original of {self} was deleted")
-            await asyncio.sleep(settle)
-            if self.original == before:
-                return before
 
-    async def followup(self, index: int = 0, timeout: float = 5.0) -> Json:
+    async def nth_edit(self, index: int, timeout: float = WAIT) -> Json:
+        """The `index`-th edit of @original (0 the first), once the bot has made it."""
+        return await self._world.changes.wait_for(
+            lambda: self.edits[index] if len(self.edits) > index else None,
+            timeout=timeout,
+            describe=lambda: f"no edit #{index} of @original for {self}; edits: {self.edits}",
+        )
+
+    async def followup(self, index: int = 0, timeout: float = WAIT) -> Json:
         def nth() -> Json | None:
             sent = self.followups
             return sent[index] if len(sent) > index else None

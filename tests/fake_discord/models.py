@@ -7,6 +7,7 @@ the JSON Discord would send. Nothing here imports discord.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions), so tests can build
 # a member without Manage Server without importing discord.py.
@@ -107,13 +108,23 @@ class FakeGuild:
 
 
 class FakeApiError(Exception):
-    """An error the fake answers with, as Discord would: HTTP status plus JSON {code, message}."""
+    """An error the fake answers with, as Discord would: HTTP status plus JSON {code, message},
+    and for a body Discord refuses, the tree of `errors` saying which fields and why."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(f"{status} {message} (code {code})")
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(f"{status} {message} (code {code})" + (f": {errors}" if errors else ""))
         self.status = status
         self.code = code
         self.message = message
+        self.errors = errors
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
 
 
 def unknown_channel() -> FakeApiError:
@@ -130,6 +141,10 @@ def unknown_webhook() -> FakeApiError:
 
 def unknown_interaction() -> FakeApiError:
     return FakeApiError(404, 10062, "Unknown interaction")
+
+
+def invalid_form_body(errors: dict[str, Any]) -> FakeApiError:
+    return FakeApiError(400, 50035, "Invalid Form Body", errors)
 
 
 def already_acknowledged() -> FakeApiError:

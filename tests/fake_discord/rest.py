@@ -19,9 +19,14 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from tests.fake_discord import payloads
-from tests.fake_discord.interactions import FakeInteraction
-from tests.fake_discord.models import FakeApiError, unknown_interaction, unknown_webhook
+from tests.fake_discord import limits, payloads
+from tests.fake_discord.interactions import AUTOCOMPLETE_RESULT, FakeInteraction
+from tests.fake_discord.models import (
+    FakeApiError,
+    invalid_form_body,
+    unknown_interaction,
+    unknown_webhook,
+)
 from tests.fake_discord.payloads import Json
 from tests.fake_discord.recording import FailureRule, RecordedCall, RecordedFile
 from tests.fake_discord.state import World
@@ -70,6 +75,8 @@ class RestApi:
         self.unknown: list[RecordedCall] = []
         self.failures: list[FailureRule] = []
         self.errors: list[str] = []
+        # Calls refused for breaking Discord's limits (400 Invalid Form Body).
+        self.rejected: list[RecordedCall] = []
         self._routes = [(m, _compile(p), h) for m, p, h in self._route_table()]
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -101,11 +108,18 @@ class RestApi:
         try:
             return handler(req)
         except FakeApiError as exc:
-            return Reply(exc.status, {"message": exc.message, "code": exc.code})
+            return Reply(exc.status, exc.body())
         except Exception as exc:
             log.exception("fake discord failed on %s %s", req.call.method, req.call.path)
             self.errors.append(f"{req.call.method} {req.call.path}: {exc!r}")
             return Reply(400, {"message": f"fake discord bug: {exc!r}", "code": 0})
+
+    def _within_limits(self, req: Req, errors: Json, *, under: str | None = None) -> None:
+        """Refuse the call as Discord would when its body breaks a limit."""
+        if not errors:
+            return
+        self.rejected.append(req.call)
+        raise invalid_form_body({under: errors} if under else errors)
 
     def _route_table(self) -> list[tuple[str, str, Handler]]:
         app = "/applications/{app}"
@@ -213,6 +227,11 @@ class RestApi:
         interaction = self._world.interactions.get(req.params["token"])
         if interaction is None or interaction.id != req.id("interaction"):
             raise unknown_interaction()
+        data = req.json.get("data") or {}
+        if req.json.get("type") == AUTOCOMPLETE_RESULT:
+            self._within_limits(req, limits.choices_errors(data), under="data")
+        else:
+            self._within_limits(req, limits.message_errors(data), under="data")
         reply = interaction.acknowledge(req.json, req.call.files)
         return Reply(body=reply) if req.flag("with_response") else no_content()
 
@@ -223,6 +242,7 @@ class RestApi:
         return interaction
 
     def _followup(self, req: Req) -> Reply:
+        self._within_limits(req, limits.message_errors(req.json))
         message = self._token(req).send_followup(req.json, req.call.files)
         return Reply(body=message) if req.flag("wait") else no_content()
 
@@ -230,6 +250,7 @@ class RestApi:
         return Reply(body=self._token(req).get(_message_id(req)))
 
     def _edit_webhook_message(self, req: Req) -> Reply:
+        self._within_limits(req, limits.message_errors(req.json))
         return Reply(body=self._token(req).edit(_message_id(req), req.json, req.call.files))
 
     def _delete_webhook_message(self, req: Req) -> Reply:
@@ -262,6 +283,7 @@ class RestApi:
 
     def _create_message(self, req: Req) -> Reply:
         channel_id = req.id("channel")
+        self._within_limits(req, limits.message_errors(req.json))
         return Reply(body=self._world.create_message(channel_id, req.json, files=req.call.files))
 
     def _get_message(self, req: Req) -> Reply:
@@ -270,6 +292,7 @@ class RestApi:
     def _edit_message(self, req: Req) -> Reply:
         message_id = req.id("message")
         self._world.message(message_id, channel_id=req.id("channel"))
+        self._within_limits(req, limits.message_errors(req.json))
         return Reply(body=self._world.edit_message(message_id, req.json, files=req.call.files))
 
     def _delete_message(self, req: Req) -> Reply:

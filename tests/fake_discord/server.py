@@ -9,6 +9,9 @@ What it covers
   around, fetch, edit, delete, typing, reactions), GET /channels/{id}, DMs, /gateway and
   /gateway/bot. Anything else is 404 {"message": "Unknown", "code": 0} and kept in
   `unknown_calls`. Every call is recorded (method, path, query, JSON or multipart payload_json).
+  Discord's limits (limits.py, from Discord's documentation, never from the bot): a message,
+  edit, followup or interaction callback that breaks one is answered 400 {"code": 50035,
+  "message": "Invalid Form Body", "errors": {...}} as Discord does, and kept in `rejected`.
   Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (+ resume_gateway_url back to this server)
   and one GUILD_CREATE per guild of the shard, RESUME with replay then RESUMED, op 8 member
   chunks, sequence numbers on every dispatch.
@@ -18,9 +21,10 @@ What it covers
   test can start Discord after the bot).
 
 Modules: models (dataclasses describing the world), payloads (JSON builders), state (stored
-messages and commands), rest (routes), gateway (websocket sessions), interactions (one
-interaction's callback/@original/followups), builders (INTERACTION_CREATE payloads), recording
-(calls, failure rules, waiting), pointing (aim discord.py here), fixtures (pytest).
+messages and commands), rest (routes), limits (Discord's size limits and its 400 errors),
+gateway (websocket sessions), interactions (one interaction's callback/@original/followups),
+builders (INTERACTION_CREATE payloads), recording (calls, failure rules, waiting), pointing
+(aim discord.py here), fixtures (pytest).
 
 A command the bot never synced is still sent (without data.guild_id, like a global one);
 discord.py then logs CommandNotFound at ERROR, which `fail_on_error_logs` turns into a failure.
@@ -203,12 +207,17 @@ class FakeDiscord:
         """Bugs inside the fake itself (answered 400); a passing test leaves this empty."""
         return self.rest.errors
 
+    @property
+    def rejected(self) -> list[RecordedCall]:
+        """Calls refused 400 for breaking Discord's limits; what real Discord would refuse."""
+        return self.rest.rejected
+
     def calls_to(self, method: str, path: str) -> list[RecordedCall]:
         """Calls whose method matches ("*" for any) and whose path fullmatches the regex."""
         return [c for c in self.calls if c.matches(method, path)]
 
     async def wait_for_call(
-        self, method: str, path: str, *, timeout: float = 5.0, since: int = 0
+        self, method: str, path: str, *, timeout: float = 15.0, since: int = 0
     ) -> RecordedCall:
         """The first matching call at index >= since (pass `len(server.calls)` for a new one)."""
 
@@ -353,7 +362,7 @@ class FakeDiscord:
         """Op 9; when not resumable discord.py re-IDENTIFIES (after its 5 s identify sleep)."""
         await self.gateway.send_op(INVALID_SESSION, resumable)
 
-    async def wait_for_sessions(self, count: int = 1, *, timeout: float = 5.0) -> None:
+    async def wait_for_sessions(self, count: int = 1, *, timeout: float = 15.0) -> None:
         """Until `count` gateway sessions are connected (READY or RESUMED sent)."""
 
         def enough() -> bool | None:
