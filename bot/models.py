@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +137,33 @@ class DigestPost:
     message_id: int | None  # None while claimed but not confirmed as sent
     article_ids: tuple[str, ...]
     cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A question a member asked in a server, what it was answered with, and the votes."""
+
+    id: int
+    guild_id: int
+    asked_at: datetime  # UTC
+    via: str  # "ask", "mention" or "forum"
+    text: str
+    confidence: float
+    answers: tuple[tuple[str, str], ...] = ()  # (article id, title), best first
+    # (helpful, not helpful) per answer position, as long as `answers`.
+    votes: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAnswerChannel:
+    """A channel where the bot answers new posts without /ask."""
+
+    channel_id: int
+    guild_id: int
+    enabled: bool = True
+    min_confidence: float = 0.5
+    disabled_reason: str | None = None  # why the bot turned it off (403)

@@ -44,6 +44,7 @@ class Settings:
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     semantic: bool = False  # the optional semantic rerank (needs articlebot[semantic])
+    insights_retention_days: int = 90  # questions and votes older than this are purged daily
     digest: DigestDefaults = field(default_factory=DigestDefaults)
 
 
@@ -146,6 +147,13 @@ def _int(value: Any) -> int:
     return _number(value, int)
 
 
+def _positive_int(value: Any) -> int:
+    number = _int(value)
+    if number < 1:
+        raise ValueError(f"{value!r} is not at least 1")
+    return number
+
+
 def _optional_int(value: Any) -> int | None:
     """An id or count; empty or 0 means unset."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -191,6 +199,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "min_confidence": ("ARTICLEBOT_MIN_CONFIDENCE", _fraction),
     "log_level": ("ARTICLEBOT_LOG_LEVEL", _log_level),
     "semantic": ("ARTICLEBOT_SEMANTIC", _bool),
+    "insights_retention_days": ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", _positive_int),
     "api_base": ("DISCORD_API_BASE", _optional_text),
     "gateway_url": ("DISCORD_GATEWAY_URL", _optional_text),
     "dev_guild_id": ("ARTICLEBOT_DEV_GUILD", _optional_int),

@@ -26,6 +26,7 @@ from bot.models import Article, IngestFailure, ReloadReport
 from bot.store import codec
 from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
+from bot.store.insights import InsightsStore
 from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class Store:
         # never commit half of a reload's transaction.
         self._write_lock = asyncio.Lock()
         self.digests = DigestStore(writer, self._write_lock)
+        self.insights = InsightsStore(writer, self._write_lock)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

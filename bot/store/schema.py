@@ -106,7 +106,43 @@ CREATE TABLE vectors (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Insights (issue 10): what members asked and how they voted. No user id is stored: a vote's
+# voter is an HMAC of the member id under a key kept in `meta`, enough to count one vote per
+# member and answer. `answers` is JSON [[article id, title], ...], best first, [] when nothing
+# was found: the titles outlive a reload that removes the article.
+_V5 = """
+CREATE TABLE questions (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    asked_at TEXT NOT NULL,        -- ISO 8601 UTC
+    via TEXT NOT NULL,             -- 'ask', 'mention' or 'forum'
+    question TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    answers TEXT NOT NULL
+);
+CREATE INDEX questions_by_guild ON questions (guild_id, asked_at);
+CREATE INDEX questions_by_time ON questions (asked_at);
+
+CREATE TABLE votes (
+    question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,     -- which of the question's answers (0 = the first)
+    voter TEXT NOT NULL,           -- HMAC-SHA256(key, member id), hex
+    helpful INTEGER NOT NULL,
+    voted_at TEXT NOT NULL,
+    PRIMARY KEY (question_id, position, voter)
+) WITHOUT ROWID;
+
+-- Channels where new posts (forum) or messages are answered without /ask.
+CREATE TABLE autoanswer_channels (
+    channel_id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    enabled INTEGER NOT NULL,
+    min_confidence REAL NOT NULL,
+    disabled_reason TEXT
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
