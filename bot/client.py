@@ -27,7 +27,13 @@ from bot.settings import ConfigError, Settings, read_token
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.browse", "bot.cogs.admin", "bot.cogs.digest")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.browse",
+    "bot.cogs.admin",
+    "bot.cogs.digest",
+    "bot.cogs.insights",
+)
 EXIT_BAD_TOKEN = 2
 EXIT_BAD_CONFIG = 2  # as the CLI exits on a config error
 EXIT_GATEWAY_CLOSED = 1

@@ -7,6 +7,7 @@ library themselves, except `send_card`, the one way every command opens an artic
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,14 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 Opener = Callable[[discord.Interaction, str], Awaitable[None]]
 MoreLike = Callable[[discord.Interaction, Answer], Awaitable[None]]
+# (question id, answer position) -> (helpful, not helpful) votes so far.
+Counts = Callable[[int, int], Awaitable[tuple[int, int]]]
+
+# A vote button's custom id says which question, which of its answers and which way: the
+# vote then works from any process that has the database, after a timeout or a restart.
+VOTE_TEMPLATE = r"vote:(?P<question>[0-9]+):(?P<position>[0-9]+):(?P<helpful>[01])"
+_VOTE = re.compile(VOTE_TEMPLATE)
+VOTE_ROW = 1
 
 
 def embed(data: dict[str, Any]) -> discord.Embed:
@@ -59,9 +68,12 @@ class OwnedView(discord.ui.View):
         return False
 
     async def on_timeout(self) -> None:
+        await self.before_timeout()
         for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select) and not getattr(
-                item, "url", None
+            if (
+                isinstance(item, discord.ui.Button | discord.ui.Select)
+                and not getattr(item, "url", None)
+                and not is_vote(item)
             ):
                 item.disabled = True
         try:
@@ -74,6 +86,9 @@ class OwnedView(discord.ui.View):
         except discord.HTTPException as exc:
             # Deleted message or expired token: nothing left to disable.
             log.info("could not disable an expired view: %s", exc)
+
+    async def before_timeout(self) -> None:
+        """Bring the view up to date before its last render (votes may have changed)."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
@@ -93,7 +108,8 @@ class OwnedView(discord.ui.View):
 
 
 class AnswerView(OwnedView):
-    """Previous / next answer, "More like this", and a link to the article shown."""
+    """Previous / next answer, "More like this", a link to the article shown, and the
+    Helpful / Not helpful votes on it when the question was kept (`question_id`)."""
 
     def __init__(
         self,
@@ -102,6 +118,9 @@ class AnswerView(OwnedView):
         first: Answer,
         more_like: MoreLike,
         timeout: float | None = DEFAULT_TIMEOUT,
+        *,
+        question_id: int | None = None,
+        counts: Counts | None = None,
     ) -> None:
         super().__init__(owner_id, timeout)
         self._outcome = outcome
@@ -109,9 +128,14 @@ class AnswerView(OwnedView):
         self.current = first
         self.index = 0
         self._more_like = more_like
-        self.previous = discord.ui.Button(label="Previous", emoji="◀️")
-        self.next = discord.ui.Button(label="Next match", emoji="▶️")
-        self.more = discord.ui.Button(label="More like this", style=discord.ButtonStyle.primary)
+        self.question_id = question_id
+        self._counts = counts
+        self._votes: list[discord.ui.Button] = []
+        self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=0)
+        self.next = discord.ui.Button(label="Next match", emoji="▶️", row=0)
+        self.more = discord.ui.Button(
+            label="More like this", style=discord.ButtonStyle.primary, row=0
+        )
         self.previous.callback = self._on_previous
         self.next.callback = self._on_next
         self.more.callback = self._on_more
@@ -127,15 +151,36 @@ class AnswerView(OwnedView):
     def embed(self) -> discord.Embed:
         return embed(render.paged_answer_embed(self.current, self.index, self.count))
 
-    def _refresh(self) -> None:
+    def _refresh(self, counts: tuple[int, int] = (0, 0)) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= self.count - 1
         if self._link is not None:
             self.remove_item(self._link)
             self._link = None
         if url := render.button_url(self.current.article.url):
-            self._link = discord.ui.Button(label="Read the article", url=url)
+            self._link = discord.ui.Button(label="Read the article", url=url, row=0)
             self.add_item(self._link)
+        for old in self._votes:
+            self.remove_item(old)
+        self._votes = []
+        if self.question_id is not None:
+            self._votes = vote_buttons(self.question_id, self.index, counts)
+            for vote in self._votes:
+                # Anyone may vote; the VoteButton dynamic item does the work, from any view.
+                vote.callback = _handled_elsewhere
+                self.shared.add(vote.custom_id)
+                self.add_item(vote)
+
+    async def _current_counts(self) -> tuple[int, int]:
+        if self.question_id is None or self._counts is None:
+            return (0, 0)
+        return await self._counts(self.question_id, self.index)
+
+    async def before_timeout(self) -> None:
+        try:
+            self._refresh(await self._current_counts())
+        except Exception:  # the timeout edit still disables the paging
+            log.warning("could not read vote counts (question %s)", self.question_id)
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         # A card is built the first time someone pages to it: milliseconds, well inside
@@ -143,7 +188,7 @@ class AnswerView(OwnedView):
         index = max(0, min(self.count - 1, self.index + step))
         self.current = await self._outcome.answer(index)
         self.index = index
-        self._refresh()
+        self._refresh(await self._current_counts())
         await interaction.response.edit_message(
             embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
         )
@@ -245,6 +290,118 @@ class PagedListView(OwnedView):
     async def _on_select(self, interaction: discord.Interaction) -> None:
         if self._opener is not None and self.select.values:
             await self._opener(interaction, self.select.values[0])
+
+
+# -- votes ----------------------------------------------------------------------------------
+
+
+def vote_id(question_id: int, position: int, helpful: bool) -> str:
+    return f"vote:{question_id}:{position}:{int(helpful)}"
+
+
+def vote_label(helpful: bool, count: int) -> str:
+    return f"{'Helpful' if helpful else 'Not helpful'} ({count})"
+
+
+def vote_buttons(
+    question_id: int, position: int, counts: tuple[int, int]
+) -> list[discord.ui.Button]:
+    """ "Helpful (n)" and "Not helpful (n)" for one answer, on their own row."""
+    return [
+        discord.ui.Button(
+            label=vote_label(helpful, count),
+            emoji="👍" if helpful else "👎",
+            style=discord.ButtonStyle.secondary,
+            custom_id=vote_id(question_id, position, helpful),
+            row=VOTE_ROW,
+        )
+        for helpful, count in ((True, counts[0]), (False, counts[1]))
+    ]
+
+
+def is_vote(item: discord.ui.Item[Any]) -> bool:
+    custom_id = getattr(item, "custom_id", None)
+    return isinstance(custom_id, str) and _VOTE.fullmatch(custom_id) is not None
+
+
+async def _handled_elsewhere(interaction: discord.Interaction) -> None:
+    """A vote button inside a live view: VoteButton answers the click, not the view."""
+
+
+def answer_card_view(
+    answer: Answer, question_id: int | None, counts: tuple[int, int] = (0, 0)
+) -> discord.ui.View:
+    """The components of an answer posted as a plain message (a mention, a forum post): a
+    link to the article and the votes. Stopped before sending, so discord.py keeps no state
+    for it: every click is a VoteButton's."""
+    view = discord.ui.View(timeout=None)
+    if url := render.button_url(answer.article.url):
+        view.add_item(discord.ui.Button(label="Read the article", url=url, row=0))
+    if question_id is not None:
+        for vote in vote_buttons(question_id, 0, counts):
+            view.add_item(vote)
+    view.stop()
+    return view
+
+
+def with_counts(
+    message: discord.Message, question_id: int, position: int, counts: tuple[int, int]
+) -> discord.ui.View:
+    """The message's own components with one answer's vote labels brought up to date.
+
+    Built from the message, not from a view in memory: it works the same after the
+    buttons' timeout and after a restart. Stopped, so discord.py stores nothing for it.
+    """
+    view = discord.ui.View.from_message(message, timeout=None)
+    for item in view.children:
+        if isinstance(item, discord.ui.Button) and is_vote(item):
+            match = _VOTE.fullmatch(item.custom_id or "")
+            assert match is not None
+            if (int(match["question"]), int(match["position"])) == (question_id, position):
+                helpful = match["helpful"] == "1"
+                item.label = vote_label(helpful, counts[0] if helpful else counts[1])
+    view.stop()
+    return view
+
+
+class VoteHandler:
+    """What a VoteButton calls: the Insights cog."""
+
+    async def vote(
+        self, interaction: discord.Interaction, question_id: int, position: int, helpful: bool
+    ) -> None:
+        raise NotImplementedError
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_TEMPLATE):
+    """Every vote click, whatever view (or none) shows the button; registered at start."""
+
+    def __init__(self, question_id: int, position: int, helpful: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=vote_label(helpful, 0), custom_id=vote_id(question_id, position, helpful)
+            )
+        )
+        self.question_id = question_id
+        self.position = position
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button,
+        match: re.Match[str],
+        /,
+    ) -> VoteButton:
+        return cls(int(match["question"]), int(match["position"]), match["helpful"] == "1")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        handler = interaction.client.get_cog("Insights")  # type: ignore[attr-defined]
+        if not isinstance(handler, VoteHandler):
+            await send_ephemeral(interaction, "Votes are not being counted right now.")
+            return
+        await handler.vote(interaction, self.question_id, self.position, self.helpful)
 
 
 def link_view(url: str | None) -> discord.ui.View | None:

@@ -166,9 +166,10 @@ class Admin(
             ),
             ("Last reload", reload_summary(await self.library.store.last_reload())),
         ]
-        digest = self.bot.get_cog("Digest")
-        if digest is not None:
-            fields += await digest.status_fields(interaction.guild_id)  # type: ignore[attr-defined]
+        for name in ("Digest", "Insights"):
+            cog = self.bot.get_cog(name)
+            if cog is not None:
+                fields += await cog.status_fields(interaction.guild_id)  # type: ignore[attr-defined]
         latency = self.bot.latency
         fields += [
             ("Gateway latency", f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "n/a"),

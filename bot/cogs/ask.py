@@ -29,6 +29,7 @@ from bot.views import (
 
 if TYPE_CHECKING:
     from bot.client import ArticleBot
+    from bot.cogs.insights import Insights
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,12 @@ class Ask(commands.Cog):
     def library(self) -> Library:
         return self.bot.library
 
+    @property
+    def insights(self) -> Insights | None:
+        """Where questions are kept and votes counted (None if that cog is not loaded)."""
+        # Not isinstance: load_extension imports the cog's module afresh, a class of its own.
+        return self.bot.get_cog("Insights")  # type: ignore[return-value]
+
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.related_menu)
 
@@ -74,6 +81,10 @@ class Ask(commands.Cog):
         # Searching awaits SQLite: acknowledge within Discord's 3 seconds first.
         await interaction.response.defer(thinking=True)
         outcome = await self.library.ask(question, limit=ASK_ANSWERS)
+        insights = self.insights
+        question_id = None
+        if insights is not None:
+            question_id = await insights.record(interaction.guild_id, "ask", question, outcome)
         if not outcome.answered:
             await interaction.edit_original_response(
                 embed=self._nothing_found(outcome.result), allowed_mentions=NO_MENTIONS
@@ -85,6 +96,8 @@ class Ask(commands.Cog):
             await outcome.answer(0),
             self._send_similar,
             timeout=self.view_timeout,
+            question_id=question_id,
+            counts=insights.store.counts if insights is not None else None,
         )
         view.interaction = interaction
         await interaction.edit_original_response(
