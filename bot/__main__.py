@@ -14,14 +14,17 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot import insights
 from bot.library import Library
 from bot.models import ReloadReport, SearchResult
 from bot.render import answer_text, nothing_found_text
+from bot.render_insights import insights_text
 from bot.search import SearchEngine
-from bot.semantic import SemanticUnavailable
+from bot.semantic import MiniLM, SemanticUnavailable
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import Store
 from bot.store.changes import Progress
@@ -92,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         help="one query a line in; one JSON object a line out, same order",
     )
     search.add_argument("--timing", action="store_true", help="add elapsed_ms to each JSON object")
+
+    report = command("insights", _insights, "what members asked, per server (as /admin insights)")
+    report.add_argument("--guild", type=int, metavar="ID", help="one server (default: every one)")
+    report.add_argument(
+        "--days", type=int, default=None, help="how many days back (default: the retention)"
+    )
+    report.add_argument("--json", action="store_true", help="print JSON")
 
     command("export", _export, "print every article as JSON Lines")
     command("run", None, "start the Discord bot (needs DISCORD_TOKEN)")
@@ -166,6 +176,32 @@ def result_json(result: SearchResult) -> dict[str, object]:
             for h in result.hits
         ],
     }
+
+
+async def _insights(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days or settings.insights_retention_days
+    if days < 1:
+        print("articlebot insights: --days must be at least 1", file=sys.stderr)
+        return 2
+    # Merging by meaning needs the model; only when the operator turned it on.
+    similar = insights.meaning_similarity(MiniLM()) if settings.semantic else None
+    merged_by = "meaning" if similar else "words"
+    now = datetime.now(UTC)
+    async with await Store.open(args.db or settings.db_path) as store:
+        guilds = [args.guild] if args.guild else await store.insights.guilds()
+        reports = []
+        for guild_id in guilds:
+            questions = await store.insights.questions(guild_id, since=now - timedelta(days=days))
+            reports.append(
+                insights.build_report(guild_id, questions, now, days, similar, merged_by)
+            )
+    if args.json:
+        print("[" + ",\n".join(insights.to_json(r) for r in reports) + "]")
+    elif not reports:
+        print("No questions kept yet.")
+    else:
+        print("\n\n".join(insights_text(r) for r in reports))
+    return 0
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
