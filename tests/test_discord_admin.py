@@ -111,7 +111,7 @@ async def test_the_admin_group_is_hidden_from_members_by_default(
     assert int(group["default_member_permissions"]) == 1 << 5  # Manage Server
     assert group.get("contexts") in (None, [0])  # servers only
     subcommands = {o["name"] for o in group["options"]}
-    assert subcommands == {"reload", "status", "sync", "digest"}
+    assert subcommands == {"reload", "status", "sync", "digest", "insights"}
 
 
 @time_bound()
@@ -277,6 +277,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
         "Last reload",
         "Daily digest",
         "Last digest",
+        "Questions kept",
         "Gateway latency",
         "Version",
     ]
@@ -285,6 +286,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
     assert "5 added · 0 updated · 0 removed · 0 failed" in fields["Last reload"]
     assert fields["Daily digest"] == "off · no channel yet · 09:00 (UTC) · 3 articles · every topic"
     assert fields["Last digest"] == "never posted"
+    assert fields["Questions kept"] == "0 (each for 90 days)"
     assert fields["Gateway latency"].endswith(" ms") or fields["Gateway latency"] == "n/a"
     assert fields["Version"]
 

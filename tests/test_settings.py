@@ -20,6 +20,7 @@ corpus_dirs = ["/srv/a", "relative/b"]
 min_confidence = 0.25
 log_level = "debug"
 semantic = true
+insights_retention_days = 30
 
 [discord]
 api_base = "http://127.0.0.1:3001/api/v10"
@@ -40,6 +41,7 @@ FULL_SETTINGS = Settings(
     min_confidence=0.25,
     log_level="DEBUG",
     semantic=True,
+    insights_retention_days=30,
     api_base="http://127.0.0.1:3001/api/v10",
     gateway_url="ws://127.0.0.1:3001/gateway",
     dev_guild_id=123456789012345678,
@@ -56,6 +58,7 @@ ENVIRONMENT = [
     ("ARTICLEBOT_MIN_CONFIDENCE", "0.75", "min_confidence", 0.75),
     ("ARTICLEBOT_LOG_LEVEL", "warning", "log_level", "WARNING"),
     ("ARTICLEBOT_SEMANTIC", "no", "semantic", False),
+    ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", "14", "insights_retention_days", 14),
     ("DISCORD_API_BASE", "http://h:1/api/v10", "api_base", "http://h:1/api/v10"),
     ("DISCORD_GATEWAY_URL", "ws://h:1/gateway", "gateway_url", "ws://h:1/gateway"),
     ("ARTICLEBOT_DEV_GUILD", "42", "dev_guild_id", 42),
@@ -126,6 +129,7 @@ BAD_ENVIRONMENT = [
     ("ARTICLEBOT_SEMANTIC", "maybe", "'maybe' is not a yes/no value"),
     ("ARTICLEBOT_DEV_GUILD", "guild", "'guild' is not an integer"),
     ("ARTICLEBOT_SHARD_COUNT", "-2", "'-2' is negative"),
+    ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", "0", "'0' is not at least 1"),
     ("ARTICLEBOT_OWNER_IDS", "1,two", "'two' is not an integer"),
     ("ARTICLEBOT_DIGEST_SIZE", "3.5", "'3.5' is not an integer"),
 ]
