@@ -21,6 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.delivery import ReplyLost, deliver, is_rate_limit
 from bot.library import Library
 from bot.semantic import SemanticUnavailable
 from bot.settings import ConfigError, Settings, read_token
@@ -68,6 +69,17 @@ class ArticleTree(app_commands.CommandTree):
             )
             await send_ephemeral(interaction, STALE_COMMAND)
             return
+        cause = getattr(error, "original", error)
+        if is_rate_limit(cause):
+            # Discord kept rate-limiting past every try: a transient fault, never shown as
+            # an error (and a reply lost to an expired interaction cannot be shown at all).
+            log.warning(
+                "command /%s: %s (guild_id=%s)",
+                interaction.command.qualified_name if interaction.command else "?",
+                cause if isinstance(cause, ReplyLost) else f"rate limited: {cause}",
+                interaction.guild_id,
+            )
+            return
         message = user_message(error)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
@@ -99,10 +111,20 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         # Error text may quote the member's input: never let it ping anyone.
         quiet = discord.AllowedMentions.none()
         if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=True, allowed_mentions=quiet)
+            await deliver(
+                interaction,
+                lambda: interaction.followup.send(content, ephemeral=True, allowed_mentions=quiet),
+                "a private reply",
+            )
         else:
-            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=quiet)
-    except discord.HTTPException:
+            await deliver(
+                interaction,
+                lambda: interaction.response.send_message(
+                    content, ephemeral=True, allowed_mentions=quiet
+                ),
+                "a private reply",
+            )
+    except (discord.HTTPException, ReplyLost):
         log.warning("could not tell the user about an error (guild_id=%s)", interaction.guild_id)
 
 

@@ -16,6 +16,7 @@ import discord
 
 from bot import render
 from bot.client import UserFacingError, send_ephemeral
+from bot.delivery import deliver, is_rate_limit
 from bot.library import AskOutcome, Library, NotFoundError
 from bot.models import Answer
 
@@ -95,6 +96,11 @@ class OwnedView(discord.ui.View):
     ) -> None:
         if isinstance(error, UserFacingError):
             await send_ephemeral(interaction, str(error))
+            return
+        if is_rate_limit(error):  # transient: logged, never shown as an error
+            log.warning(
+                "component %s: %s (guild_id=%s)", type(item).__name__, error, interaction.guild_id
+            )
             return
         log.error(
             "component %s failed (guild_id=%s)",
@@ -189,8 +195,12 @@ class AnswerView(OwnedView):
         self.current = await self._outcome.answer(index)
         self.index = index
         self._refresh(await self._current_counts())
-        await interaction.response.edit_message(
-            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+        await deliver(
+            interaction,
+            lambda: interaction.response.edit_message(
+                embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+            ),
+            "a page",
         )
 
     async def _on_previous(self, interaction: discord.Interaction) -> None:
@@ -277,8 +287,12 @@ class PagedListView(OwnedView):
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(self.page_count - 1, self.index + step))
         self.current = self._render()
-        await interaction.response.edit_message(
-            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+        await deliver(
+            interaction,
+            lambda: interaction.response.edit_message(
+                embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+            ),
+            "a page",
         )
 
     async def _on_previous(self, interaction: discord.Interaction) -> None:
@@ -418,7 +432,11 @@ async def send_card(
 ) -> None:
     """Answer `interaction` with an article's full card (deferring first: it reads SQLite)."""
     if not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        await deliver(
+            interaction,
+            lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True),
+            "a defer",
+        )
     try:
         answer = await library.answer_for(article_id)
     except NotFoundError:
@@ -429,4 +447,10 @@ async def send_card(
     kwargs: dict[str, Any] = {"embed": embed(render.answer_embed(answer))}
     if view := link_view(answer.article.url):
         kwargs["view"] = view
-    await interaction.followup.send(**kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+    await deliver(
+        interaction,
+        lambda: interaction.followup.send(
+            **kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        ),
+        "an article card",
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from tests import bot_harness
 from tests.bot_harness import SEEDS, BotHarness, HarnessFactory, time_bound, write_article
-from tests.fake_discord import ADMIN_PERMISSIONS, FakeDiscord, fixtures
+from tests.fake_discord import ADMIN_PERMISSIONS, FakeDiscord, FakeInteraction, fixtures
 from tests.fake_discord.builders import CHAT_INPUT
 from tests.fake_discord.interactions import APPLICATION_COMMAND, CHANNEL_MESSAGE, EPHEMERAL
 from tests.log_waiting import LogSignal
@@ -100,6 +100,62 @@ async def test_shutting_down_during_a_reload_stops_it_rolls_it_back_and_tells_th
         report, timeout=15, describe=lambda: str(reload_again.edits)
     )
     assert final["embeds"][0]["description"].startswith("10 articles serving · 5 added")
+
+
+# -- 8.12: rate limits that outlast discord.py's five tries ----------------------------------
+
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+ORIGINAL = r"/webhooks/\d+/[^/]+/messages/@original"
+FOLLOWUP = r"/webhooks/\d+/[^/]+"
+# discord.py tries a rate-limited request five times, then raises: two more than that.
+RATE_LIMITED_TIMES = 7
+
+
+def everything_shown(interaction: FakeInteraction) -> str:
+    messages = [interaction.callback or {}, interaction.original or {}, *interaction.followups]
+    return repr(messages)
+
+
+@time_bound(60)
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", CALLBACK), ("PATCH", ORIGINAL)], ids=["defer", "answer"]
+)
+async def test_an_answer_outlasting_a_long_rate_limit_still_arrives_and_no_error_is_shown(
+    articlebot: BotHarness,
+    fake_discord: FakeDiscord,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+) -> None:
+    limit = fake_discord.fail_next(
+        method, path, status=429, times=RATE_LIMITED_TIMES, retry_after=0.05
+    )
+    with caplog.at_level(logging.WARNING, logger="bot"):
+        interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
+        message = await interaction.final_message(timeout=30)
+
+    assert message["embeds"][0]["title"] == DOPAMINE_TITLE
+    assert len(limit.hits) == RATE_LIMITED_TIMES  # every 429 was met, then it went through
+    assert "Something went wrong" not in everything_shown(interaction)
+    warnings = [r for r in caplog.records if r.name.startswith("bot")]
+    assert warnings and all(r.levelno == logging.WARNING for r in warnings), warnings
+    assert all("rate limited" in r.getMessage() for r in warnings)
+    assert all(r.exc_info is None for r in warnings)  # one line each, no traceback
+
+
+@time_bound(60)
+async def test_search_results_outlasting_a_long_rate_limit_still_arrive(
+    articlebot: BotHarness, fake_discord: FakeDiscord
+) -> None:
+    limit = fake_discord.fail_next(
+        "POST", FOLLOWUP, status=429, times=RATE_LIMITED_TIMES, retry_after=0.05
+    )
+    interaction = await fake_discord.send_slash("search", {"query": "dopamine neurons"})
+    listed = await interaction.followup(timeout=30)
+
+    assert DOPAMINE_TITLE in repr(listed["embeds"])
+    assert len(limit.hits) == RATE_LIMITED_TIMES
+    assert "Something went wrong" not in everything_shown(interaction)
 
 
 # -- 8.13: commands the bot does not know ----------------------------------------------------

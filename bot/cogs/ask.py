@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import UserFacingError
+from bot.delivery import deliver
 from bot.library import Library
 from bot.models import Answer, SearchResult
 from bot.text import normalize
@@ -79,15 +80,20 @@ class Ask(commands.Cog):
         if not question.strip():
             raise UserFacingError(f"Ask me something, e.g. “{EXAMPLE}”.")
         # Searching awaits SQLite: acknowledge within Discord's 3 seconds first.
-        await interaction.response.defer(thinking=True)
+        await deliver(interaction, lambda: interaction.response.defer(thinking=True), "a defer")
         outcome = await self.library.ask(question, limit=ASK_ANSWERS)
         insights = self.insights
         question_id = None
         if insights is not None:
             question_id = await insights.record(interaction.guild_id, "ask", question, outcome)
         if not outcome.answered:
-            await interaction.edit_original_response(
-                embed=self._nothing_found(outcome.result), allowed_mentions=NO_MENTIONS
+            nothing = self._nothing_found(outcome.result)
+            await deliver(
+                interaction,
+                lambda: interaction.edit_original_response(
+                    embed=nothing, allowed_mentions=NO_MENTIONS
+                ),
+                "a nothing-found answer",
             )
             return
         view = AnswerView(
@@ -100,13 +106,21 @@ class Ask(commands.Cog):
             counts=insights.store.counts if insights is not None else None,
         )
         view.interaction = interaction
-        await interaction.edit_original_response(
-            embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS
+        await deliver(
+            interaction,
+            lambda: interaction.edit_original_response(
+                embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS
+            ),
+            "an answer",
         )
 
     async def _send_similar(self, interaction: discord.Interaction, answer: Answer) -> None:
         """ "More like this": similar articles, privately, with a menu to open one."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await deliver(
+            interaction,
+            lambda: interaction.response.defer(ephemeral=True, thinking=True),
+            "a defer",
+        )
         entries = await self.library.more_like(answer.article.id, limit=SIMILAR)
         page = Page(
             render.similar_embed(answer.article.title, entries),
@@ -131,7 +145,7 @@ class Ask(commands.Cog):
     ) -> None:
         if not query.strip():
             raise UserFacingError("Give me a few words to look for.")
-        await interaction.response.defer(thinking=True)
+        await deliver(interaction, lambda: interaction.response.defer(thinking=True), "a defer")
         await self._show_results(interaction, await self.library.search(query, SEARCH_RESULTS))
 
     async def find_related(
@@ -146,7 +160,11 @@ class Ask(commands.Cog):
         if not text:
             raise UserFacingError("That message has no text I can search on.")
         # Private: the member asked about someone else's message, the channel did not.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await deliver(
+            interaction,
+            lambda: interaction.response.defer(ephemeral=True, thinking=True),
+            "a defer",
+        )
         result = await self.library.search(text, SEARCH_RESULTS)
         await self._show_results(interaction, result, ephemeral=True)
 
@@ -154,10 +172,13 @@ class Ask(commands.Cog):
         self, interaction: discord.Interaction, result: SearchResult, ephemeral: bool = False
     ) -> None:
         if not result.hits:
-            await interaction.followup.send(
-                embed=self._nothing_found(result),
-                ephemeral=ephemeral,
-                allowed_mentions=NO_MENTIONS,
+            nothing = self._nothing_found(result)
+            await deliver(
+                interaction,
+                lambda: interaction.followup.send(
+                    embed=nothing, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                ),
+                "a nothing-found answer",
             )
             return
         catalog = self.library.catalog
@@ -177,12 +198,16 @@ class Ask(commands.Cog):
         view = PagedListView(
             interaction.user.id, 1, lambda _: page, self._open_private, timeout=self.view_timeout
         )
-        view.message = await interaction.followup.send(
-            embed=view.embed(),
-            view=view,
-            ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS,
-            wait=True,
+        view.message = await deliver(
+            interaction,
+            lambda: interaction.followup.send(
+                embed=view.embed(),
+                view=view,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+                wait=True,
+            ),
+            "a list of articles",
         )
 
     async def _open_private(self, interaction: discord.Interaction, article_id: str) -> None:
@@ -214,8 +239,12 @@ class Ask(commands.Cog):
             interaction.user.id, 1, lambda _: page, self._open_private, timeout=self.view_timeout
         )
         view.interaction = interaction
-        await interaction.response.send_message(
-            embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        await deliver(
+            interaction,
+            lambda: interaction.response.send_message(
+                embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            ),
+            "a list of titles",
         )
 
     @article.autocomplete("title")

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import UserFacingError
+from bot.delivery import deliver
 from bot.library import Library
 from bot.store import CatalogEntry
 from bot.views import (
@@ -81,10 +82,13 @@ class Browse(commands.Cog):
 
     @app_commands.command(name="help", description="What this bot can do.")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(
-            embed=embed(render.help_embed(self._command_lines())),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        shown = embed(render.help_embed(self._command_lines()))
+        await deliver(
+            interaction,
+            lambda: interaction.response.send_message(
+                embed=shown, ephemeral=True, allowed_mentions=NO_MENTIONS
+            ),
+            "the help",
         )
 
     def _command_lines(self) -> list[tuple[str, str]]:
@@ -161,8 +165,12 @@ class Browse(commands.Cog):
             timeout=self.view_timeout,
         )
         view.interaction = interaction
-        await interaction.response.send_message(
-            embed=view.embed(), view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        await deliver(
+            interaction,
+            lambda: interaction.response.send_message(
+                embed=view.embed(), view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            ),
+            "a list of articles",
         )
 
     async def _open_article(self, interaction: discord.Interaction, article_id: str) -> None:

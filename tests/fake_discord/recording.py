@@ -49,6 +49,7 @@ class FailureRule:
     code: int
     message: str
     remaining: int | None = 1
+    retry_after: float = 0.01  # a 429's wait, in seconds
     hits: list[RecordedCall] = field(default_factory=list)
 
     def applies_to(self, call: RecordedCall) -> bool:
@@ -79,6 +80,7 @@ def failure_rule(
     code: int | None = None,
     message: str | None = None,
     times: int | None = 1,
+    retry_after: float = 0.01,
 ) -> FailureRule:
     """A rule with Discord's usual error code and message for `status` unless given."""
     default_code, default_message = DEFAULT_ERRORS.get(status, (0, f"{status}: Error"))
@@ -89,6 +91,7 @@ def failure_rule(
         code=default_code if code is None else code,
         message=message or default_message,
         remaining=times,
+        retry_after=retry_after,
     )
 
 

@@ -3,7 +3,8 @@ recorded, failure rules applied first, unknown routes answered 404 {"message": "
 
 Responses carry `Content-Type: application/json` exactly: discord.py's `json_or_text` compares
 the header with `==`, so aiohttp's `json_response` (which appends `; charset=utf-8`) would make
-every body arrive as a string. No rate-limit headers are sent; discord.py works without them.
+every body arrive as a string. Rate-limit headers come only with an injected 429 (as Discord
+sends them); discord.py works without them otherwise.
 A bug inside a handler answers 400 (never 5xx, which discord.py retries with sleeps) and is
 kept in `errors`.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -358,10 +361,25 @@ async def _read_multipart(request: web.Request) -> tuple[Any, tuple[RecordedFile
 def _failure_reply(rule: FailureRule) -> Reply:
     body: Json = {"message": rule.message, "code": rule.code}
     if rule.status == 429:
-        # discord.py only honours a 429 that came through Discord's proxy (a Via header).
-        body.update(retry_after=0.01, **{"global": False})
-        return Reply(429, body, (("Via", "1.1 google"),))
+        return _rate_limited(rule.retry_after)
     return Reply(rule.status, body)
+
+
+def _rate_limited(retry_after: float) -> Reply:
+    """A 429 as Discord sends it: the wait in the body and the headers; discord.py only
+    honours one that came through Discord's proxy (a Via header)."""
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+    headers = (
+        ("Via", "1.1 google"),
+        ("Retry-After", str(max(1, math.ceil(retry_after)))),
+        ("X-RateLimit-Limit", "5"),
+        ("X-RateLimit-Remaining", "0"),
+        ("X-RateLimit-Reset", f"{time.time() + retry_after:.3f}"),
+        ("X-RateLimit-Reset-After", f"{retry_after:.3f}"),
+        ("X-RateLimit-Bucket", "fake-bucket"),
+        ("X-RateLimit-Scope", "user"),
+    )
+    return Reply(429, body, headers)
 
 
 def _to_response(reply: Reply) -> web.Response:

@@ -242,9 +242,11 @@ class FakeDiscord:
         code: int | None = None,
         message: str | None = None,
         times: int = 1,
+        retry_after: float = 0.01,
     ) -> FailureRule:
-        """Answer the next `times` matching calls with an error (path is a fullmatch regex)."""
-        return self._add_failure(method, path, status, code, message, times)
+        """Answer the next `times` matching calls with an error (path is a fullmatch regex);
+        a 429 carries `retry_after` in its body and headers, as Discord's do."""
+        return self._add_failure(method, path, status, code, message, times, retry_after)
 
     def fail_always(
         self,
@@ -278,8 +280,17 @@ class FakeDiscord:
         code: int | None,
         message: str | None,
         times: int | None,
+        retry_after: float = 0.01,
     ) -> FailureRule:
-        rule = failure_rule(method, path, status=status, code=code, message=message, times=times)
+        rule = failure_rule(
+            method,
+            path,
+            status=status,
+            code=code,
+            message=message,
+            times=times,
+            retry_after=retry_after,
+        )
         self.rest.failures.append(rule)
         return rule
 
