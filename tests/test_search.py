@@ -227,3 +227,23 @@ async def test_match_counts_bound_what_fts5_matches(full_engine: SearchEngine) -
         matched = len(await store.bm25_candidates(expression, 10**6))
         assert matched > 0
         assert matched <= full_engine.vocabulary.matches(word) <= 3 * matched, word
+
+
+@needs_shared_corpus
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("collections tutorial", "PowerApps Collections Tutorial"),
+        ("your own youtube videos", "PowerVideo - Your own YouTube videos deck"),
+        ("formula reference", "Power Apps Formula Reference"),
+    ],
+)
+async def test_a_remembered_piece_of_a_title_beats_articles_that_only_hold_its_words(
+    full_engine: SearchEngine, query: str, title: str
+) -> None:
+    # Other articles hold these words too (a playlist of tutorials, a video deck of scanners);
+    # the member remembered this title, so it comes first.
+    result = await full_engine.search(query)
+
+    assert result.answered
+    assert result.hits[0].title == title
