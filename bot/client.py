@@ -34,6 +34,7 @@ EXTENSIONS = (
     "bot.cogs.admin",
     "bot.cogs.digest",
     "bot.cogs.insights",
+    "bot.cogs.answers",
 )
 EXIT_BAD_TOKEN = 2
 EXIT_BAD_CONFIG = 2  # as the CLI exits on a config error
@@ -160,7 +161,12 @@ class ArticleBotMixin:
 
 def _bot_options(settings: Settings) -> dict[str, Any]:
     intents = discord.Intents.none()
-    intents.guilds = True  # channels and permissions; no privileged intent needed
+    intents.guilds = True  # channels, threads and permissions
+    # Messages in servers: a mention of the bot carries its text without any privileged
+    # intent; other messages arrive without text unless the operator turned on Message
+    # Content (privileged, off by default).
+    intents.guild_messages = True
+    intents.message_content = settings.message_content
     return {
         "command_prefix": (),  # no prefix commands: no message is ever a command
         "intents": intents,

@@ -45,6 +45,9 @@ class Settings:
     log_level: str = "INFO"
     semantic: bool = False  # the optional semantic rerank (needs articlebot[semantic])
     insights_retention_days: int = 90  # questions and votes older than this are purged daily
+    # The privileged Message Content intent (off: the bot reads only messages that mention
+    # it). On, auto-answer also reads a forum post's first message and text channels.
+    message_content: bool = False
     digest: DigestDefaults = field(default_factory=DigestDefaults)
 
 
@@ -200,6 +203,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "log_level": ("ARTICLEBOT_LOG_LEVEL", _log_level),
     "semantic": ("ARTICLEBOT_SEMANTIC", _bool),
     "insights_retention_days": ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", _positive_int),
+    "message_content": ("ARTICLEBOT_MESSAGE_CONTENT", _bool),
     "api_base": ("DISCORD_API_BASE", _optional_text),
     "gateway_url": ("DISCORD_GATEWAY_URL", _optional_text),
     "dev_guild_id": ("ARTICLEBOT_DEV_GUILD", _optional_int),

@@ -111,7 +111,7 @@ async def test_the_admin_group_is_hidden_from_members_by_default(
     assert int(group["default_member_permissions"]) == 1 << 5  # Manage Server
     assert group.get("contexts") in (None, [0])  # servers only
     subcommands = {o["name"] for o in group["options"]}
-    assert subcommands == {"reload", "status", "sync", "digest", "insights"}
+    assert subcommands == {"reload", "status", "sync", "digest", "insights", "autoanswer"}
 
 
 @time_bound()
@@ -278,6 +278,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
         "Daily digest",
         "Last digest",
         "Questions kept",
+        "Auto-answer",
         "Gateway latency",
         "Version",
     ]
@@ -287,6 +288,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
     assert fields["Daily digest"] == "off · no channel yet · 09:00 (UTC) · 3 articles · every topic"
     assert fields["Last digest"] == "never posted"
     assert fields["Questions kept"] == "0 (each for 90 days)"
+    assert fields["Auto-answer"] == "no channel"
     assert fields["Gateway latency"].endswith(" ms") or fields["Gateway latency"] == "n/a"
     assert fields["Version"]
 

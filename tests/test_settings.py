@@ -21,6 +21,7 @@ min_confidence = 0.25
 log_level = "debug"
 semantic = true
 insights_retention_days = 30
+message_content = true
 
 [discord]
 api_base = "http://127.0.0.1:3001/api/v10"
@@ -42,6 +43,7 @@ FULL_SETTINGS = Settings(
     log_level="DEBUG",
     semantic=True,
     insights_retention_days=30,
+    message_content=True,
     api_base="http://127.0.0.1:3001/api/v10",
     gateway_url="ws://127.0.0.1:3001/gateway",
     dev_guild_id=123456789012345678,
@@ -59,6 +61,7 @@ ENVIRONMENT = [
     ("ARTICLEBOT_LOG_LEVEL", "warning", "log_level", "WARNING"),
     ("ARTICLEBOT_SEMANTIC", "no", "semantic", False),
     ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", "14", "insights_retention_days", 14),
+    ("ARTICLEBOT_MESSAGE_CONTENT", "off", "message_content", False),
     ("DISCORD_API_BASE", "http://h:1/api/v10", "api_base", "http://h:1/api/v10"),
     ("DISCORD_GATEWAY_URL", "ws://h:1/gateway", "gateway_url", "ws://h:1/gateway"),
     ("ARTICLEBOT_DEV_GUILD", "42", "dev_guild_id", 42),

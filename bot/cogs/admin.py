@@ -166,7 +166,7 @@ class Admin(
             ),
             ("Last reload", reload_summary(await self.library.store.last_reload())),
         ]
-        for name in ("Digest", "Insights"):
+        for name in ("Digest", "Insights", "Answers"):
             cog = self.bot.get_cog(name)
             if cog is not None:
                 fields += await cog.status_fields(interaction.guild_id)  # type: ignore[attr-defined]

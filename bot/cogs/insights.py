@@ -152,6 +152,8 @@ class Insights(VoteHandler, commands.Cog):
     async def purger(self) -> None:
         try:
             await self.purge(self.clock())
+        except STORE_ERRORS as exc:  # e.g. the database locked by a long reload
+            log.warning("insights purge failed, retried tomorrow: %s", exc)
         except Exception:
             log.exception("insights purge failed")  # the loop lives on; tomorrow retries
 
@@ -162,6 +164,7 @@ class Insights(VoteHandler, commands.Cog):
     async def purge(self, now: datetime) -> int:
         """Drop questions and votes older than the retention; returns how many questions."""
         removed = await self.store.purge(now - self.retention)
+        await self.bot.library.store.autoanswer.purge_threads(now - self.retention)
         if removed:
             log.info("purged %d questions older than %s", removed, self.retention)
         return removed

@@ -24,6 +24,7 @@ import aiosqlite
 from bot import ingest
 from bot.models import Article, IngestFailure, ReloadReport
 from bot.store import codec
+from bot.store.autoanswer import AutoAnswerStore
 from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
 from bot.store.insights import InsightsStore
@@ -95,6 +96,7 @@ class Store:
         self._write_lock = asyncio.Lock()
         self.digests = DigestStore(writer, self._write_lock)
         self.insights = InsightsStore(writer, self._write_lock)
+        self.autoanswer = AutoAnswerStore(writer, self._write_lock)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

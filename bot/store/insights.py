@@ -1,4 +1,4 @@
-"""What members asked, per server, and how they voted on the answers; auto-answer channels.
+"""What members asked, per server, and how they voted on the answers.
 
 No user id is stored. A vote's voter is HMAC-SHA256 of the member id under a key made once
 (random, kept in `meta`): the same member always hashes the same, so one vote per member and
@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import AskedQuestion, AutoAnswerChannel
+from bot.models import AskedQuestion
 
 _KEY_NAME = "vote_key"
 _QUESTION_COLUMNS = "id, guild_id, asked_at, via, question, confidence, answers"
@@ -27,7 +27,6 @@ _VOTE_COUNTS = (
     "WHERE question_id IN (SELECT id FROM questions WHERE {where}) "
     "GROUP BY question_id, position"
 )
-_CHANNEL_COLUMNS = "channel_id, guild_id, enabled, min_confidence, disabled_reason"
 
 
 class InsightsStore:
@@ -181,61 +180,6 @@ class InsightsStore:
             await self._conn.commit()
         return cur.rowcount
 
-    # -- auto-answer channels ------------------------------------------------------------
-
-    async def channel(self, channel_id: int) -> AutoAnswerChannel | None:
-        async with self._conn.execute(
-            f"SELECT {_CHANNEL_COLUMNS} FROM autoanswer_channels WHERE channel_id = ?",
-            (channel_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return _channel_from_row(row) if row else None
-
-    async def channels(self, guild_id: int) -> list[AutoAnswerChannel]:
-        async with self._conn.execute(
-            f"SELECT {_CHANNEL_COLUMNS} FROM autoanswer_channels WHERE guild_id = ? "
-            "ORDER BY channel_id",
-            (guild_id,),
-        ) as cur:
-            return [_channel_from_row(row) for row in await cur.fetchall()]
-
-    async def save_channel(self, channel: AutoAnswerChannel) -> None:
-        async with self._lock:
-            await self._conn.execute(
-                f"INSERT INTO autoanswer_channels ({_CHANNEL_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, "
-                "enabled = excluded.enabled, min_confidence = excluded.min_confidence, "
-                "disabled_reason = excluded.disabled_reason",
-                (
-                    channel.channel_id,
-                    channel.guild_id,
-                    int(channel.enabled),
-                    channel.min_confidence,
-                    channel.disabled_reason,
-                ),
-            )
-            await self._conn.commit()
-
-    async def disable_channel(self, channel_id: int, reason: str) -> None:
-        """Turn auto-answer off where the bot may not post, keeping why for /admin status."""
-        async with self._lock:
-            await self._conn.execute(
-                "UPDATE autoanswer_channels SET enabled = 0, disabled_reason = ? "
-                "WHERE channel_id = ?",
-                (reason, channel_id),
-            )
-            await self._conn.commit()
-
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
-
-
-def _channel_from_row(row: Any) -> AutoAnswerChannel:
-    return AutoAnswerChannel(
-        channel_id=row[0],
-        guild_id=row[1],
-        enabled=bool(row[2]),
-        min_confidence=row[3],
-        disabled_reason=row[4],
-    )

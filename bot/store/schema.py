@@ -142,7 +142,16 @@ CREATE TABLE autoanswer_channels (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# Forum posts the bot answered by itself: claimed before answering, so each is answered once.
+_V6 = """
+CREATE TABLE autoanswer_threads (
+    thread_id INTEGER PRIMARY KEY,
+    channel_id INTEGER NOT NULL,
+    claimed_at TEXT NOT NULL       -- ISO 8601 UTC
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

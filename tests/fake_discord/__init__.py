@@ -6,6 +6,7 @@ from tests.fake_discord.interactions import FakeInteraction
 from tests.fake_discord.models import (
     ADMIN_PERMISSIONS,
     BOT_PERMISSIONS,
+    GUILD_FORUM,
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
     FakeApiError,
@@ -22,6 +23,7 @@ from tests.fake_discord.server import FakeDiscord
 __all__ = [
     "ADMIN_PERMISSIONS",
     "BOT_PERMISSIONS",
+    "GUILD_FORUM",
     "MANAGE_GUILD",
     "MEMBER_PERMISSIONS",
     "FailureRule",

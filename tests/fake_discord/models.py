@@ -41,6 +41,11 @@ ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | ADMINISTRATOR | MANAGE_GUILD | MANAGE_C
 
 GUILD_TEXT = 0
 DM = 1
+PUBLIC_THREAD = 11
+GUILD_FORUM = 15
+THREAD_TYPES = frozenset({10, PUBLIC_THREAD, 12})
+# Gateway intent bits the fake honours.
+MESSAGE_CONTENT_INTENT = 1 << 15
 
 # Fixed ids so failures are readable; any snowflake-sized integer works.
 BOT_USER_ID = 1_100_000_000_000_000_001
@@ -65,8 +70,9 @@ class FakeChannel:
     type: int = GUILD_TEXT
     topic: str | None = None
     position: int = 0
-    parent_id: int | None = None
+    parent_id: int | None = None  # a thread's channel, or a channel's category
     nsfw: bool = False
+    owner_id: int | None = None  # who started a thread
 
 
 @dataclass

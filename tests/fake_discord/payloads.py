@@ -14,6 +14,8 @@ from typing import Any
 
 from tests.fake_discord.models import (
     DM,
+    GUILD_FORUM,
+    THREAD_TYPES,
     FakeChannel,
     FakeGuild,
     FakeMember,
@@ -122,6 +124,21 @@ def channel(c: FakeChannel, guild_id: int | None) -> Json:
     }
     if guild_id is not None:
         payload["guild_id"] = str(guild_id)
+    if c.type in THREAD_TYPES:
+        payload.update(
+            owner_id=str(c.owner_id or 0),
+            message_count=0,
+            member_count=1,
+            thread_metadata={
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now_iso(),
+                "locked": False,
+            },
+            applied_tags=[],
+        )
+    elif c.type == GUILD_FORUM:
+        payload.update(available_tags=[], default_auto_archive_duration=1440)
     return payload
 
 
@@ -197,8 +214,8 @@ def guild_create(
         "lazy": True,
         "member_count": len(member_payloads),
         "members": member_payloads,
-        "channels": [channel(c, None) for c in guild.channels],
-        "threads": [],
+        "channels": [channel(c, None) for c in guild.channels if c.type not in THREAD_TYPES],
+        "threads": [channel(c, guild.id) for c in guild.channels if c.type in THREAD_TYPES],
         "presences": [],
         "voice_states": [],
         "stage_instances": [],

@@ -48,6 +48,7 @@ Pitfalls it handles (see the modules for details)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -65,7 +66,9 @@ from tests.fake_discord.interactions import (
 from tests.fake_discord.models import (
     BOT_USER_ID,
     CHANNEL_ID,
+    MESSAGE_CONTENT_INTENT,
     OWNER_USER_ID,
+    PUBLIC_THREAD,
     TESTER_USER_ID,
     FakeChannel,
     FakeGuild,
@@ -309,19 +312,81 @@ class FakeDiscord:
         return self.world.create_message(channel_id, body, author=author)
 
     async def post_user_message(
-        self, channel_id: int, content: str, *, author: FakeUser | None = None
+        self,
+        channel_id: int,
+        content: str,
+        *,
+        author: FakeUser | None = None,
+        webhook_id: int | None = None,
+        message_id: int | None = None,
     ) -> Json:
-        """A user writes in a channel: stored, then dispatched as MESSAGE_CREATE."""
+        """A user (or a webhook) writes in a channel: stored, then dispatched as
+        MESSAGE_CREATE. Users named as <@id> are in `mentions`. As on Discord, a bot that did
+        not ask for the privileged Message Content intent gets the text (content, embeds,
+        attachments) only of messages that mention it, of DMs, and of its own messages."""
+        stored, sent = self._user_message(channel_id, content, author, webhook_id, message_id)
+        await self.dispatch("MESSAGE_CREATE", sent)
+        return stored
+
+    def _user_message(
+        self,
+        channel_id: int,
+        content: str,
+        author: FakeUser | None,
+        webhook_id: int | None = None,
+        message_id: int | None = None,
+    ) -> tuple[Json, Json]:
+        """(the stored message, the MESSAGE_CREATE the bot gets)."""
         user = author or self.tester
-        message = self.world.create_message(channel_id, {"content": content}, author=user)
+        extra = {"webhook_id": str(webhook_id)} if webhook_id else None
+        message = self.world.create_message(
+            channel_id, {"content": content}, author=user, extra=extra, message_id=message_id
+        )
+        known = self.world.users()
+        mentioned = [int(i) for i in re.findall(r"<@!?(\d+)>", content)]
+        message["mentions"] = [payloads.user(known[i]) for i in mentioned if i in known]
         guild = self.world.guild_of_channel(channel_id)
         if guild is not None:
             member = self.world.member(guild, user.id) or FakeMember(user=user)
             message["guild_id"] = str(guild.id)
             message["member"] = payloads.member(member, joined_at=self.world.joined_at)
             del message["member"]["user"]
-        await self.dispatch("MESSAGE_CREATE", message)
-        return message
+        sent = dict(message)
+        if guild is not None and not self._content_visible(user, mentioned):
+            sent.update(content="", embeds=[], attachments=[], components=[])
+        return message, sent
+
+    def _content_visible(self, author: FakeUser, mentioned: list[int]) -> bool:
+        intents = self.identifies[-1].get("intents", 0) if self.identifies else 0
+        return (
+            bool(intents & MESSAGE_CONTENT_INTENT)
+            or self.bot_user.id in mentioned
+            or author.id == self.bot_user.id
+        )
+
+    async def create_forum_post(
+        self, forum_id: int, title: str, content: str = "", *, author: FakeUser | None = None
+    ) -> tuple[FakeChannel, Json]:
+        """A member opens a post in a forum channel: the thread (THREAD_CREATE, newly
+        created) and its starter message (MESSAGE_CREATE), as Discord sends them."""
+        user = author or self.tester
+        guild = self.world.guild_of_channel(forum_id)
+        if guild is None:
+            raise ValueError(f"no guild has channel {forum_id}")
+        thread = FakeChannel(
+            id=self.world.ids.next(),
+            name=title,
+            type=PUBLIC_THREAD,
+            parent_id=forum_id,
+            owner_id=user.id,
+        )
+        guild.channels.append(thread)
+        # The first message exists (its id is the thread's) before Discord announces either.
+        starter, sent = self._user_message(thread.id, content, user, message_id=thread.id)
+        created = {**payloads.channel(thread, guild.id), "newly_created": True}
+        await self.dispatch("THREAD_CREATE", created)
+        await self.dispatch("MESSAGE_CREATE", sent)
+        return thread, starter
 
     def commands(self, guild_id: int | None = None) -> list[Json]:
         """Application commands as synced by the bot (global when guild_id is None)."""

@@ -139,9 +139,11 @@ class World:
         kind: int = 0,
         extra: Mapping[str, Any] | None = None,
         in_history: bool = True,
+        message_id: int | None = None,
     ) -> Json:
+        """`message_id` is for a forum post's first message, whose id is the thread's."""
         self.channel_payload(channel_id)  # 404 for unknown channels
-        message_id = self.ids.next()
+        message_id = message_id or self.ids.next()
         message = payloads.message(
             message_id=message_id,
             channel_id=channel_id,
