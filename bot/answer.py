@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from bot.models import Answer, Article, RelatedLink
 from bot.search import SearchEngine
-from bot.text import StemFinder, content_words, escape_markdown, sentences, stem, words
+from bot.text import (
+    FIND_PIECE_CHARS,
+    WORD_MAX_CHARS,
+    StemFinder,
+    content_words,
+    escape_markdown,
+    sentences,
+    stem,
+    words,
+)
 
 MAX_PASSAGE_SENTENCES = 3
 MAX_PASSAGE_CHARS = 600
 SIMILAR_ARTICLES = 3
+# A body longer than this (a 5 MB file holds ~50,000 sentences, a second of work) is not
+# split whole: only the stretches around the first few occurrences of each query word are,
+# so the work is bounded whatever the body's length. Longer than nearly every article.
+WHOLE_BODY_CHARS = 50_000
+HITS_PER_WORD = 8
+CONTEXT_CHARS = 800  # on each side of an occurrence: the sentences around it
+FINDS_PER_WORD = 64 * HITS_PER_WORD  # occurrences inside longer words count towards it
 # A sentence opening with one of these refers back ("This sort of signal, called ..."), so it
 # finishes the thought of the sentence before it and belongs in the same passage.
 _REFERS_BACK = frozenset({"this", "these", "that", "those", "such", "it", "they", "its"})
@@ -21,6 +38,8 @@ async def build_answer(
 ) -> Answer:
     similar = engine.catalog.similar(article.id, SIMILAR_ARTICLES)
     similar_articles = await engine.store.get_articles([e.id for e in similar])
+    if len(article.body) > WHOLE_BODY_CHARS:  # milliseconds of work: off the event loop
+        return await asyncio.to_thread(compose_answer, article, query, confidence, similar_articles)
     return compose_answer(article, query, confidence, similar_articles)
 
 
@@ -55,27 +74,84 @@ def best_passage(article: Article, query: str) -> str:
 
     Falls back to the excerpt's sentences when the article has no body.
     """
-    candidates = sentences(article.body) or sentences(article.excerpt or article.summary)
-    if not candidates:
-        return ""
     wanted = {stem(w) for w in content_words(query)}
+    runs = [run for run in passage_runs(article.body, wanted) if run]
+    if not runs:
+        runs = [sentences(article.excerpt or article.summary)]
+        if not runs[0]:
+            return ""
     if not wanted:
-        return _emphasise(_window(candidates, 0, 1), wanted)
+        return _emphasise(_window(runs[0], 0, 1), wanted)
     finder = StemFinder(wanted)
-    matches = [finder.found(sentence) for sentence in candidates]
-    best_start, best_len, best_score = 0, 1, -1.0
-    for start in range(len(candidates)):
-        for length in range(1, MAX_PASSAGE_SENTENCES + 1):
-            if start + length > len(candidates):
-                break
-            covered = set().union(*matches[start : start + length])
-            # Distinct query words matter most; a longer window must earn its length.
-            score = len(covered) - 0.15 * (length - 1)
-            fits = length == 1 or len(_window(candidates, start, length)) <= MAX_PASSAGE_CHARS
-            if score > best_score and fits:
-                best_start, best_len, best_score = start, length, score
-    best_len = _with_continuations(candidates, best_start, best_len)
-    return _emphasise(_window(candidates, best_start, best_len), wanted)
+    best_run, best_start, best_len, best_score = runs[0], 0, 1, -1.0
+    for candidates in runs:
+        matches = [finder.found(sentence) for sentence in candidates]
+        for start in range(len(candidates)):
+            for length in range(1, MAX_PASSAGE_SENTENCES + 1):
+                if start + length > len(candidates):
+                    break
+                covered = set().union(*matches[start : start + length])
+                # Distinct query words matter most; a longer window must earn its length.
+                score = len(covered) - 0.15 * (length - 1)
+                fits = length == 1 or len(_window(candidates, start, length)) <= MAX_PASSAGE_CHARS
+                if score > best_score and fits:
+                    best_run, best_start, best_len, best_score = candidates, start, length, score
+    best_len = _with_continuations(best_run, best_start, best_len)
+    return _emphasise(_window(best_run, best_start, best_len), wanted)
+
+
+def passage_runs(body: str, wanted: set[str]) -> list[list[str]]:
+    """The body's sentences that the passage is chosen from, in runs of neighbours.
+
+    A body up to WHOLE_BODY_CHARS is one run. A longer one gives only the sentences around
+    the first HITS_PER_WORD occurrences of each wanted word (the opening when there is no
+    wanted word), so at most a few hundred sentences are looked at.
+    """
+    if len(body) <= WHOLE_BODY_CHARS:
+        return [sentences(body)]
+    spans = _occurrence_spans(body, wanted) or [(0, WHOLE_BODY_CHARS)]
+    runs: list[list[str]] = []
+    for begin, end in spans:
+        run = sentences(body[begin:end])
+        # A stretch cut inside a sentence loses that sentence, at either edge.
+        runs.append(run[1 if begin > 0 else 0 : -1 if end < len(body) else None])
+    return runs
+
+
+def _occurrence_spans(body: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Merged (begin, end) stretches of `body` around where wanted words start."""
+    hits = dict.fromkeys(StemFinder(wanted).starts, 0)
+    finds = dict.fromkeys(hits, 0)
+    spans: list[tuple[int, int]] = []
+    # A piece at a time (lower-casing 5 MB at once would hold the GIL for ~20 ms); a piece
+    # overlaps the next by a word, and starts a character early to see what precedes it.
+    for begin in range(0, len(body), FIND_PIECE_CHARS):
+        offset = max(0, begin - 1)
+        # Positions may drift by a character where lower-casing changes a length: the
+        # context absorbs it.
+        piece = body[offset : begin + FIND_PIECE_CHARS + WORD_MAX_CHARS].lower()
+        for start in hits:
+            at = piece.find(start, begin - offset)
+            while at != -1 and hits[start] < HITS_PER_WORD and finds[start] < FINDS_PER_WORD:
+                if at >= FIND_PIECE_CHARS + begin - offset:
+                    break  # the next piece's
+                finds[start] += 1
+                if at == 0 or not piece[at - 1].isalnum():
+                    hits[start] += 1
+                    where = offset + at
+                    spans.append(
+                        (max(0, where - CONTEXT_CHARS), min(len(body), where + CONTEXT_CHARS))
+                    )
+                at = piece.find(start, at + 1)
+        if all(n >= HITS_PER_WORD or finds[s] >= FINDS_PER_WORD for s, n in hits.items()):
+            break
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
 
 
 def _with_continuations(candidates: list[str], start: int, length: int) -> int:

@@ -8,6 +8,7 @@ in [0, 1]; below the threshold the answer is "nothing found" with the nearest ti
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Iterable
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 40
 RERANKED = 15  # candidates whose full text is checked for term coverage
+# Term coverage scans whole bodies (~25 ns a character): past this many characters in all,
+# e.g. a 5 MB article among the candidates, the rerank runs off the event loop.
+RERANK_INLINE_CHARS = 200_000
 MIN_REPAIR_LENGTH = 4
 # Words matching more than this share of articles ("power", "apps") still count in the
 # rerank, but do not pick candidates: BM25 costs ~2.5 us for every article a word matches.
@@ -193,7 +197,10 @@ class SearchEngine:
         if not ranked:
             return Found(self._nothing(query, terms))
         texts = {a.id: a for a in await self.store.get_articles([i for i, _ in ranked[:RERANKED]])}
-        scored = self._rerank(query, terms, ranked, texts)
+        if sum(len(a.body) for a in texts.values()) > RERANK_INLINE_CHARS:
+            scored = await asyncio.to_thread(self._rerank, query, terms, ranked, texts)
+        else:
+            scored = self._rerank(query, terms, ranked, texts)
         if self.semantic is not None:
             scored = await _semantic_rerank(self.semantic, query, scored)
         best_confidence = scored[0][2]

@@ -86,6 +86,12 @@ def stems(text: str) -> set[str]:
     return {stem(w) for w in set(words(text))}
 
 
+# A long text is folded and searched a piece at a time: each of those C calls holds the
+# GIL, and on a whole 5 MB body they would stall the event loop for ~40 ms from a thread.
+FIND_PIECE_CHARS = 100_000
+WORD_MAX_CHARS = 100  # a piece overlaps the next by this much, so no word is cut in two
+
+
 class StemFinder:
     """Which of a few wanted stems occur in a text, without stemming every word of it.
 
@@ -97,22 +103,39 @@ class StemFinder:
     def __init__(self, wanted: Iterable[str]) -> None:
         self.wanted = frozenset(wanted)
         # stem() only cuts a suffix, then may turn "i" into "y" ("studies" -> "study").
-        self._starts = sorted({w[:-1] if w.endswith("y") else w for w in self.wanted} - {""})
+        by_start: dict[str, set[str]] = {}
+        for w in self.wanted:
+            by_start.setdefault(w[:-1] if w.endswith("y") else w, set()).add(w)
+        by_start.pop("", None)
+        self._by_start = by_start
+        self.starts = sorted(by_start)
 
     def found(self, text: str) -> set[str]:
-        if not self._starts:
-            return set()
-        text = normalize(text).replace("’", "'")
         seen: set[str] = set()
-        for start in self._starts:
-            at = text.find(start)
-            while at != -1:
+        for begin in range(0, len(text) if self.starts else 0, FIND_PIECE_CHARS):
+            # Two characters before the piece tell whether a word starts at its first one.
+            lead = _fold(text[max(0, begin - 2) : begin])
+            piece = _fold(text[max(0, begin - 2) : begin + FIND_PIECE_CHARS + WORD_MAX_CHARS])
+            self._scan(piece, len(lead), seen)
+            if seen >= self.wanted:
+                break
+        return seen & self.wanted
+
+    def _scan(self, text: str, first: int, seen: set[str]) -> None:
+        """Add the stems of words starting at or after `first` that start like a wanted one."""
+        for start in self.starts:
+            pending = self._by_start[start]
+            at = text.find(start, first)
+            while at != -1 and not pending <= seen:
                 # Only where a word starts: not inside a longer word, nor after "we'".
                 if not at or not (text[at - 1].isalnum() or _inside_word(text, at)):
                     rest = _WORD_REST.match(text, at + len(start))
                     seen.add(stem(text[at : rest.end() if rest else at + len(start)]))
                 at = text.find(start, at + 1)
-        return seen & self.wanted
+
+
+def _fold(text: str) -> str:
+    return normalize(text).replace("’", "'")
 
 
 # The rest of a word (as _WORD reads it) from a given position.
