@@ -13,6 +13,7 @@ from bot.text import (
     StemFinder,
     content_words,
     escape_markdown,
+    normalize,
     sentences,
     stem,
     words,
@@ -47,7 +48,6 @@ def compose_answer(
     article: Article, query: str, confidence: float, similar_articles: list[Article]
 ) -> Answer:
     own = [r for r in article.related if r.url]
-    own_urls = {r.url for r in own}
     from_corpus = [
         RelatedLink(
             title=a.title,
@@ -57,7 +57,7 @@ def compose_answer(
             published=a.published,
         )
         for a in similar_articles
-        if a.url and a.url not in own_urls and a.url != article.url
+        if a.url
     ]
     return Answer(
         article=article,
@@ -65,8 +65,30 @@ def compose_answer(
         confidence=confidence,
         summary=article.summary,
         passage=best_passage(article, query),
-        related=tuple(own + from_corpus),
+        related=unique_links(article, [*own, *from_corpus]),
     )
+
+
+def unique_links(article: Article, links: list[RelatedLink]) -> tuple[RelatedLink, ...]:
+    """Each link once, first kept, never the article itself. Once by URL, and once by title:
+    the corpus holds the same story reprinted at several addresses, which is one article to a
+    reader."""
+    seen_urls = {_same_url(article.url)} if article.url else set()
+    seen_titles = {normalize(article.title).strip()}
+    kept = []
+    for link in links:
+        url, title = _same_url(link.url or ""), normalize(link.title).strip()
+        if url in seen_urls or title in seen_titles:
+            continue
+        seen_urls.add(url)
+        seen_titles.add(title)
+        kept.append(link)
+    return tuple(kept)
+
+
+def _same_url(url: str) -> str:
+    """A trailing slash does not make another page."""
+    return url.strip().rstrip("/")
 
 
 def best_passage(article: Article, query: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot.answer import best_passage, build_answer
+from bot.answer import best_passage, build_answer, compose_answer
+from bot.models import Article, RelatedLink
 from bot.render import answer_embed, answer_text
 from bot.search import SearchEngine
 from tests.bot_harness import assert_embed_within_limits
+from tests.conftest import needs_shared_corpus
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DESIGNING_BRAINS = "Designing artificial brains can help us learn more about real ones"
@@ -36,6 +38,80 @@ async def test_related_links_include_the_articles_own_list(seed_engine: SearchEn
     assert QUANTA_RELATED in urls
     assert all(u and u.startswith("https://") for u in urls)
     assert answer.article.url not in urls
+
+
+def _article(id: str, title: str, url: str | None, *related: RelatedLink) -> Article:
+    return Article(
+        id=id,
+        source=f"{id}.md",
+        shape="frontmatter",
+        title=title,
+        body="",
+        url=url,
+        related=related,
+    )
+
+
+def _related_field(answer_card: dict) -> list[str]:
+    [field] = [f for f in answer_card["fields"] if f["name"] == "Related"]
+    return field["value"].splitlines()
+
+
+def test_related_links_are_listed_once_by_url_and_by_article() -> None:
+    story = "https://example.org/story"
+    article = _article(
+        "a",
+        "Canvas apps in a day",
+        "https://example.org/canvas",
+        RelatedLink("Forms explained", "https://example.org/forms"),
+        RelatedLink("Forms explained (again)", "https://example.org/forms/"),
+        RelatedLink("Canvas apps in a day", "https://reprint.example.net/canvas"),
+        RelatedLink("Itself", "https://example.org/canvas"),
+        RelatedLink("Galleries", story),
+    )
+    similar = [
+        _article("b", "Galleries", "https://other.example.com/galleries"),  # a reprint
+        _article("c", "Forms explained", "https://example.org/forms"),
+        _article("d", "Flows", "https://example.org/flows"),
+        _article("e", "Flows, reposted", "https://example.org/flows"),
+    ]
+
+    answer = compose_answer(article, "canvas", 1.0, similar)
+
+    assert [(r.title, r.url) for r in answer.related] == [
+        ("Forms explained", "https://example.org/forms"),
+        ("Galleries", story),
+        ("Flows", "https://example.org/flows"),
+    ]
+    assert _related_field(answer_embed(answer)) == [
+        "• [Forms explained](https://example.org/forms)",
+        f"• [Galleries]({story})",
+        "• [Flows](https://example.org/flows)",
+    ]
+
+
+@needs_shared_corpus
+async def test_no_shared_corpus_answer_lists_a_link_twice_or_itself(
+    full_engine: SearchEngine,
+) -> None:
+    """The shared corpus has reprints and articles whose similar articles share a URL: a
+    member must still see each related link once, and never the article they are reading."""
+    articles = await full_engine.store.get_articles([e.id for e in full_engine.catalog.entries])
+    assert len(articles) >= 791
+    repeated = []
+    for article in articles:
+        answer = await build_answer(full_engine, article, article.title, 1.0)
+        shown = [r for r in answer.related if r.url]
+        urls = [r.url.rstrip("/") for r in shown if r.url]
+        titles = [r.title.casefold().strip() for r in shown]
+        if (
+            len(set(urls)) < len(urls)
+            or len(set(titles)) < len(titles)
+            or (article.url or "").rstrip("/") in urls
+            or article.title.casefold().strip() in titles
+        ):
+            repeated.append(article.source)
+    assert repeated == []
 
 
 async def test_passage_without_query_words_is_the_opening(seed_engine: SearchEngine) -> None:

@@ -6,6 +6,7 @@ Thin on purpose: every answer comes from the Library, every payload from `render
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -40,6 +41,14 @@ SIMILAR = 5
 TOPICS_OFFERED = 5
 QUESTION_MAX = 300  # Discord enforces it in the client; the core cuts longer text anyway
 EXAMPLE = "What do dopamine neurons encode?"
+# Mentions, channel links and custom emoji: markup, not words to look for ("<@1>" would
+# search for "1", "@everyone" for "everyone").
+DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
+
+
+def searchable(text: str) -> str:
+    """The words of a question, without Discord's markup."""
+    return " ".join(DISCORD_MARKUP.sub(" ", text).split())
 
 
 class Ask(commands.Cog):
@@ -77,7 +86,8 @@ class Ask(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, QUESTION_MAX],
     ) -> None:
-        if not question.strip():
+        question = searchable(question)
+        if not question:
             raise UserFacingError(f"Ask me something, e.g. “{EXAMPLE}”.")
         # Searching awaits SQLite: acknowledge within Discord's 3 seconds first.
         await deliver(interaction, lambda: interaction.response.defer(thinking=True), "a defer")
@@ -143,7 +153,8 @@ class Ask(commands.Cog):
         interaction: discord.Interaction,
         query: app_commands.Range[str, 1, QUESTION_MAX],
     ) -> None:
-        if not query.strip():
+        query = searchable(query)
+        if not query:
             raise UserFacingError("Give me a few words to look for.")
         await deliver(interaction, lambda: interaction.response.defer(thinking=True), "a defer")
         await self._show_results(interaction, await self.library.search(query, SEARCH_RESULTS))
@@ -156,7 +167,7 @@ class Ask(commands.Cog):
             message.content,
             *(f"{e.title or ''} {e.description or ''}" for e in message.embeds),
         ]
-        text = " ".join(" ".join(parts).split())
+        text = searchable(" ".join(parts))
         if not text:
             raise UserFacingError("That message has no text I can search on.")
         # Private: the member asked about someone else's message, the channel did not.
