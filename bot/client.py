@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery import ReplyLost, deliver, is_rate_limit
+from bot.discord_logs import reconnects_in_one_line
 from bot.library import Library
 from bot.semantic import SemanticUnavailable
 from bot.settings import ConfigError, Settings, read_token
@@ -138,6 +139,7 @@ class ArticleBotMixin:
     def _init_articlebot(self, library: Library, settings: Settings) -> None:
         self.library = library
         self.settings = settings
+        reconnects_in_one_line()
 
     async def setup_hook(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]

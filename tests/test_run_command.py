@@ -140,12 +140,17 @@ async def test_run_connects_syncs_to_the_dev_guild_answers_and_stops_cleanly(
 # -- issue 8.14: one clear line, never a traceback -------------------------------------------
 
 
+@pytest.mark.parametrize("shards", [None, "1"], ids=["one-client", "auto-sharded"])
 async def test_the_gateway_closing_with_4004_is_one_line_exit_2_and_never_printed(
-    fake_discord: FakeDiscord, tmp_path: Path, stopping: list[asyncio.subprocess.Process]
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    stopping: list[asyncio.subprocess.Process],
+    shards: str | None,
 ) -> None:
     # The token passed REST but the gateway refuses it (revoked meanwhile).
     fake_discord.close_on_identify(4004)
-    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN)
+    sharding = {"ARTICLEBOT_SHARD_COUNT": shards} if shards else {}
+    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN, **sharding)
     stopping.append(process)
 
     async with asyncio.timeout(60):

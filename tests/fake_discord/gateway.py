@@ -63,10 +63,16 @@ class Gateway:
         self.replayed: list[Json] = []
         self.paths: list[str] = []
         self.identify_close_code: int | None = None
+        self.refusing = False  # new websocket connections get 503, as in an outage
+        self.refused = 0
 
     # -- connection handling -------------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing:
+            self.refused += 1
+            self._world.changes.notify()
+            return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self.paths.append(request.path)

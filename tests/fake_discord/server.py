@@ -425,6 +425,15 @@ class FakeDiscord:
         """Close every gateway socket (1000 = plain close); discord.py should RESUME."""
         await self.gateway.drop_connections(code)
 
+    def refuse_gateway(self, refusing: bool = True) -> None:
+        """While refusing, every new gateway connection is answered 503 (an outage of the
+        gateway alone); sockets already open stay up until dropped."""
+        self.gateway.refusing = refusing
+
+    @property
+    def refused_connections(self) -> int:
+        return self.gateway.refused
+
     def close_on_identify(self, code: int | None) -> None:
         """Answer every IDENTIFY by closing the socket with `code` (4004: authentication
         failed, as Discord does for a revoked token); None restores READY."""
