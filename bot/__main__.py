@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import insights
-from bot.library import Library
+from bot.library import Library, bulk_embedder
 from bot.models import ReloadReport, SearchResult
 from bot.render import answer_text, nothing_found_text
 from bot.render_insights import insights_text
@@ -28,6 +28,7 @@ from bot.semantic import MiniLM, SemanticUnavailable
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import Store
 from bot.store.changes import Progress
+from bot.vectors import fill
 
 log = logging.getLogger("bot")
 
@@ -115,9 +116,17 @@ async def _open(args: argparse.Namespace, settings: Settings) -> Library:
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     corpora = args.corpus or list(settings.corpus_dirs)
+    # The model first: a missing extra is said before any database work.
+    embedder = bulk_embedder(settings)
     async with await Store.open(args.db or settings.db_path) as store:
         report = await store.reload(corpora, progress=_progress_bar())
-    print(format_report(report))
+        print(format_report(report), flush=True)
+        if embedder is not None:  # the text is committed and answers; now its vectors
+            filled = await fill(store, embedder, progress=_progress_bar("article"))
+            print(
+                f"Vectors: {filled.articles} articles ({filled.texts} texts) encoded "
+                f"in {filled.seconds:.2f} s."
+            )
     return 1 if args.strict and report.failed else 0
 
 
@@ -227,7 +236,7 @@ def format_report(report: ReloadReport) -> str:
     return "\n".join(lines)
 
 
-def _progress_bar() -> Progress:
+def _progress_bar(unit: str = "file") -> Progress:
     """A tqdm bar on stderr (silent when stderr is not a terminal)."""
     from tqdm import tqdm
 
@@ -236,7 +245,7 @@ def _progress_bar() -> Progress:
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit="file", file=sys.stderr, disable=None, leave=False)
+            bar = tqdm(total=total, unit=unit, file=sys.stderr, disable=None, leave=False)
         bar.n = done
         if done == total or done % 50 == 0:
             bar.refresh()

@@ -6,6 +6,7 @@ import asyncio
 import re
 
 from bot.models import Answer, Article, RelatedLink
+from bot.passages import passages
 from bot.search import SearchEngine
 from bot.text import (
     FIND_PIECE_CHARS,
@@ -35,17 +36,29 @@ _REFERS_BACK = frozenset({"this", "these", "that", "those", "such", "it", "they"
 
 
 async def build_answer(
-    engine: SearchEngine, article: Article, query: str, confidence: float
+    engine: SearchEngine,
+    article: Article,
+    query: str,
+    confidence: float,
+    passage_part: int | None = None,
 ) -> Answer:
-    similar = engine.catalog.similar(article.id, SIMILAR_ARTICLES)
+    """The card of `article`; `passage_part` is the body passage meaning found nearest the
+    question (its number among `vectors.passages`), shown as the passage that answers."""
+    similar = engine.similar(article.id, SIMILAR_ARTICLES)
     similar_articles = await engine.store.get_articles([e.id for e in similar])
     if len(article.body) > WHOLE_BODY_CHARS:  # milliseconds of work: off the event loop
-        return await asyncio.to_thread(compose_answer, article, query, confidence, similar_articles)
-    return compose_answer(article, query, confidence, similar_articles)
+        return await asyncio.to_thread(
+            compose_answer, article, query, confidence, similar_articles, passage_part
+        )
+    return compose_answer(article, query, confidence, similar_articles, passage_part)
 
 
 def compose_answer(
-    article: Article, query: str, confidence: float, similar_articles: list[Article]
+    article: Article,
+    query: str,
+    confidence: float,
+    similar_articles: list[Article],
+    passage_part: int | None = None,
 ) -> Answer:
     own = [r for r in article.related if r.url]
     from_corpus = [
@@ -64,7 +77,7 @@ def compose_answer(
         query=query,
         confidence=confidence,
         summary=article.summary,
-        passage=best_passage(article, query),
+        passage=_meant_passage(article, query, passage_part) or best_passage(article, query),
         related=unique_links(article, [*own, *from_corpus]),
     )
 
@@ -89,6 +102,16 @@ def unique_links(article: Article, links: list[RelatedLink]) -> tuple[RelatedLin
 def _same_url(url: str) -> str:
     """A trailing slash does not make another page."""
     return url.strip().rstrip("/")
+
+
+def _meant_passage(article: Article, query: str, part: int | None) -> str:
+    """The body passage that meaning found, its query words in bold ("" if none)."""
+    if not part:
+        return ""
+    found = passages(article.body)
+    if part > len(found):  # encoded from another text: the words pick instead
+        return ""
+    return _emphasise(found[part - 1], {stem(w) for w in content_words(query)})
 
 
 def best_passage(article: Article, query: str) -> str:

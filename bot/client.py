@@ -254,7 +254,9 @@ async def wait_for_discord() -> None:
 async def main(settings: Settings, token: str) -> None:
     stop_on_signals()
     point_at_server(settings)
-    async with await Library.open(settings) as library, make_bot(library, settings) as bot:
+    # Vectors of new articles are encoded in the background: the words answer meanwhile.
+    library = await Library.open(settings, fill_mode="background")
+    async with library, make_bot(library, settings) as bot:
         await wait_for_discord()
         await bot.start(token)
 

@@ -7,10 +7,13 @@ a failed reload leaves the old corpus serving.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bot.answer import build_answer
 from bot.models import Answer, Article, ReloadReport, SearchResult
@@ -19,8 +22,24 @@ from bot.semantic import Embedder, MiniLM
 from bot.settings import Settings
 from bot.store import CatalogEntry, NotFoundError, Store
 from bot.store.changes import Progress
+from bot.store.embeddings import StoredVector
+from bot.vectors import FillReport, fill, vectors_of
+
+# When vectors of new and changed articles are encoded: before answering (the CLI), in the
+# background while the words already answer (the bot), or never (tests of the words alone).
+FillMode = Literal["now", "background", "off"]
 
 log = logging.getLogger(__name__)
+
+
+def question_embedder(settings: Settings) -> Embedder | None:
+    """The model that encodes questions (one thread: the bot's other work needs a core)."""
+    return MiniLM() if settings.semantic else None
+
+
+def bulk_embedder(settings: Settings) -> Embedder | None:
+    """The model that encodes a corpus, on every core."""
+    return MiniLM(threads=os.cpu_count() or 1) if settings.semantic else None
 
 
 @dataclass(slots=True)
@@ -31,6 +50,7 @@ class AskOutcome:
     result: SearchResult
     engine: SearchEngine  # the corpus snapshot the hits came from
     articles: tuple[Article, ...] = ()  # empty when not answered
+    passages: dict[str, int] = field(default_factory=dict)  # id -> passage meaning found
     _built: dict[int, Answer] = field(default_factory=dict)
 
     @property
@@ -40,8 +60,13 @@ class AskOutcome:
     async def answer(self, index: int) -> Answer:
         """The card of hit `index` (IndexError past the last)."""
         if index not in self._built:
+            article = self.articles[index]
             self._built[index] = await build_answer(
-                self.engine, self.articles[index], self.result.query, self.result.confidence
+                self.engine,
+                article,
+                self.result.query,
+                self.result.confidence,
+                self.passages.get(article.id),
             )
         return self._built[index]
 
@@ -53,20 +78,32 @@ class Library:
         engine: SearchEngine,
         settings: Settings,
         embedder: Embedder | None = None,
+        fill_mode: FillMode = "now",
     ) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
         self.embedder = embedder  # kept across reloads: loading the model takes seconds
         self._reloads: set[asyncio.Task[ReloadReport]] = set()
+        self.fill_mode = fill_mode
+        # Held while a new snapshot loads and swaps in, and while a batch of vectors is saved
+        # and added to the serving one: a batch lands in the database before the new snapshot
+        # reads it, or in the new snapshot itself, never in a snapshot about to be replaced.
+        self._swap_lock = asyncio.Lock()
+        self._filling: asyncio.Task[FillReport] | None = None
 
     @classmethod
     async def open(
-        cls, settings: Settings, db_path: Path | None = None, progress: Progress | None = None
+        cls,
+        settings: Settings,
+        db_path: Path | None = None,
+        progress: Progress | None = None,
+        fill_mode: FillMode = "now",
     ) -> Library:
-        """Open the database; on first use fill it from the configured corpus."""
+        """Open the database; on first use fill it from the configured corpus. With meaning
+        on, vectors missing are encoded as `fill_mode` says."""
         # The model first: a missing extra is said before any database work.
-        embedder = MiniLM() if settings.semantic else None
+        embedder = question_embedder(settings)
         store = await Store.open(db_path or settings.db_path)
         try:
             if await store.last_reload() is None:
@@ -76,7 +113,36 @@ class Library:
         except BaseException:
             await store.close()
             raise
-        return cls(store, engine, settings, embedder)
+        library = cls(store, engine, settings, embedder, fill_mode)
+        if fill_mode == "now":
+            await library.fill_vectors()
+        elif fill_mode == "background":
+            library.start_filling()
+        return library
+
+    async def fill_vectors(self, progress: Progress | None = None) -> FillReport:
+        """Encode the vectors of every article waiting for them; each batch serves at once."""
+        if self.embedder is None:
+            return FillReport()
+        return await fill(self.store, self.embedder, self._add_vectors, progress, self._swap_lock)
+
+    def _add_vectors(self, stored: list[StoredVector]) -> None:
+        if self.engine.meaning is not None:
+            self.engine.meaning.add(*vectors_of(stored))
+
+    def start_filling(self) -> None:
+        """Fill the vectors in a background task, unless one is running; its failure is
+        logged, and the words keep answering."""
+        if self.embedder is None or (self._filling is not None and not self._filling.done()):
+            return
+        self._filling = asyncio.create_task(self.fill_vectors(), name="articlebot-vectors")
+        self._filling.add_done_callback(_log_fill)
+
+    async def pending_vectors(self) -> int | None:
+        """How many articles still wait for vectors (None when meaning is off)."""
+        if self.embedder is None:
+            return None
+        return await self.store.embeddings.pending_count(self.embedder.name)
 
     async def close(self) -> None:
         """Stop a reload still running (its transaction rolls back), then close the database:
@@ -86,6 +152,10 @@ class Library:
         if self._reloads:
             log.info("stopping the running reload before closing the database")
             await asyncio.wait(self._reloads)
+        if self._filling is not None and not self._filling.done():
+            self._filling.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._filling
         await self.store.close()
 
     async def __aenter__(self) -> Library:
@@ -111,7 +181,8 @@ class Library:
         ids = [h.article_id for h in result.hits]
         unread = [i for i in ids if i not in found.articles]
         read = found.articles | {a.id: a for a in await self.store.get_articles(unread)}
-        outcome = AskOutcome(result, engine, tuple(read[i] for i in ids if i in read))
+        articles = tuple(read[i] for i in ids if i in read)
+        outcome = AskOutcome(result, engine, articles, found.passages)
         if outcome.answered:
             await outcome.answer(0)
         return outcome
@@ -145,10 +216,26 @@ class Library:
         self, corpora: Sequence[Path] | None, progress: Progress | None
     ) -> ReloadReport:
         report = await self.store.reload(corpora or self.settings.corpus_dirs, progress)
-        self.engine = await SearchEngine.load(
-            self.store, self.settings.min_confidence, self.embedder
-        )
+        async with self._swap_lock:
+            self.engine = await SearchEngine.load(
+                self.store, self.settings.min_confidence, self.embedder
+            )
+        if self.fill_mode == "background":
+            self.start_filling()
+        elif self.fill_mode == "now":
+            await self.fill_vectors()
         return report
+
+
+def _log_fill(task: asyncio.Task[FillReport]) -> None:
+    if task.cancelled():
+        return
+    if (error := task.exception()) is not None:
+        log.error("encoding vectors failed; the words still answer: %s", error)
+        return
+    report = task.result()
+    if report.articles:
+        log.info("vectors: %s articles encoded in %.1f s", report.articles, report.seconds)
 
 
 __all__ = ["AskOutcome", "Library", "NotFoundError"]

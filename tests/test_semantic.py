@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bot.search import SearchEngine
-from bot.semantic import SemanticIndex
 from bot.settings import ConfigError, load_settings
 from bot.store import Store
 from bot.text import words
+from bot.vectors import fill
 from tests.conftest import ROOT, environment_without_bot_settings, needs_shared_corpus
 
 np = pytest.importorskip("numpy")
@@ -95,9 +95,9 @@ async def test_meaning_reorders_the_lexical_candidates(tmp_path: Path, corpus: P
         await store.reload([corpus])
         question = "let people sign with a finger"
         lexical = await (await SearchEngine.load(store)).search(question)
-        semantic = await (await SearchEngine.load(store, embedder=ConceptEmbedder())).search(
-            question
-        )
+        embedder = ConceptEmbedder()
+        await fill(store, embedder)
+        semantic = await (await SearchEngine.load(store, embedder=embedder)).search(question)
     finally:
         await store.close()
 
@@ -116,23 +116,23 @@ async def test_vectors_are_kept_and_only_changed_articles_encoded_again(
     try:
         await store.reload([corpus])
         first = ConceptEmbedder()
-        index = await SemanticIndex.build(store, first)
-        assert len(index) == 3 and len(first.encoded) == 3
+        await fill(store, first)
+        assert len(first.encoded) == 3
+        assert len((await SearchEngine.load(store, embedder=first)).meaning) == 3
 
         again = ConceptEmbedder()
-        await SemanticIndex.build(store, again)
+        await fill(store, again)
         assert again.encoded == []  # a restart encodes nothing
 
         _write(corpus, "paging.md", "Split a gallery into pages", "Page through a gallery.")
         (corpus / "finger.md").unlink()
         await store.reload([corpus])
         after_edit = ConceptEmbedder()
-        index = await SemanticIndex.build(store, after_edit)
+        await fill(store, after_edit)
         assert after_edit.encoded == ["Split a gallery into pages. Page through a gallery."]
-        assert len(index) == 2
-        assert set(await store.vectors(after_edit.name)) == {
-            a.id async for a in store.iter_articles()
-        }
+        assert await store.embeddings.pending_count(after_edit.name) == 0
+        stored = await store.embeddings.article_vectors(after_edit.name)
+        assert {v.article_id for v in stored} == {a.id async for a in store.iter_articles()}
     finally:
         await store.close()
 
@@ -208,7 +208,9 @@ async def test_a_model_failure_leaves_the_lexical_answer(tmp_path: Path, corpus:
     try:
         await store.reload([corpus])
         lexical = await (await SearchEngine.load(store)).search("let people sign with a finger")
-        broken = await SearchEngine.load(store, embedder=BrokenEmbedder())
+        embedder = BrokenEmbedder()
+        await fill(store, embedder)
+        broken = await SearchEngine.load(store, embedder=embedder)
         result = await broken.search("let people sign with a finger")
     finally:
         await store.close()

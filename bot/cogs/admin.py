@@ -166,6 +166,10 @@ class Admin(
             ),
             ("Last reload", reload_summary(await self.library.store.last_reload())),
         ]
+        waiting = await self.library.pending_vectors()
+        if waiting is not None:
+            vectors = f"{waiting} articles waiting" if waiting else "all articles encoded"
+            fields.append(("Vectors", vectors))
         for name in ("Digest", "Insights", "Answers"):
             cog = self.bot.get_cog(name)
             if cog is not None:

@@ -27,6 +27,7 @@ from bot.store import codec
 from bot.store.autoanswer import AutoAnswerStore
 from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
+from bot.store.embeddings import EmbeddingStore
 from bot.store.insights import InsightsStore
 from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
 
@@ -97,6 +98,7 @@ class Store:
         self.digests = DigestStore(writer, self._write_lock)
         self.insights = InsightsStore(writer, self._write_lock)
         self.autoanswer = AutoAnswerStore(writer, self._write_lock)
+        self.embeddings = EmbeddingStore(reader, writer, self._write_lock)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -178,38 +180,6 @@ class Store:
                 )
                 for row in await cur.fetchall()
             ]
-
-    async def embedding_texts(self) -> list[tuple[str, str, str]]:
-        """(id, title, summary) of every article: what the semantic rerank encodes."""
-        rows = await self._reader.execute_fetchall("SELECT id, title, summary FROM articles")
-        return [(row[0], row[1], row[2]) for row in rows]
-
-    async def vectors(self, model: str) -> dict[str, tuple[str, bytes]]:
-        """Stored sentence vectors of `model`: article id -> (text digest, float32 bytes)."""
-        rows = await self._reader.execute_fetchall(
-            "SELECT article_id, digest, vector FROM vectors WHERE model = ?", (model,)
-        )
-        return {row[0]: (row[1], row[2]) for row in rows}
-
-    async def save_vectors(self, model: str, rows: Sequence[tuple[str, str, bytes]]) -> None:
-        """Store (article id, text digest, vector bytes) rows, replacing older ones."""
-        async with self._write_lock:
-            await self._writer.executemany(
-                "INSERT OR REPLACE INTO vectors (model, article_id, digest, vector) "
-                "VALUES (?, ?, ?, ?)",
-                [(model, *row) for row in rows],
-            )
-            await self._writer.commit()
-
-    async def prune_vectors(self, model: str) -> None:
-        """Drop vectors of articles gone from the corpus, and of any other model."""
-        async with self._write_lock:
-            await self._writer.execute(
-                "DELETE FROM vectors WHERE model != ? "
-                "OR article_id NOT IN (SELECT id FROM articles)",
-                (model,),
-            )
-            await self._writer.commit()
 
     async def term_frequencies(self) -> dict[str, int]:
         async with self._reader.execute("SELECT term, df FROM terms") as cur:

@@ -151,7 +151,23 @@ CREATE TABLE autoanswer_threads (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# Vectors of articles (part 0) and of their body's passages (parts 1, 2, ...), int8 with a
+# scale, by model; the digest is the content hash of the file they were encoded from, so an
+# article whose file changed waits to be encoded again. Replaces the float32 `vectors`.
+_V7 = """
+DROP TABLE vectors;
+CREATE TABLE embeddings (
+    article_id TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    scale REAL NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (article_id, part)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

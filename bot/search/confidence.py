@@ -1,0 +1,24 @@
+"""The answer gate: the words' and meaning's evidence -> one confidence in [0, 1].
+
+The words' confidence is the share of the question's weight an article holds (or a near
+match of its title or a topic); meaning's is the cosine of the question's vector with the
+article's, read on a ramp from MEANING_LOW (says nothing) to MEANING_HIGH (sure). Below the
+configured minimum the answer is "nothing found".
+"""
+
+from __future__ import annotations
+
+from bot.search.knobs import MEANING_CONFIDENCE_GAIN, MEANING_HIGH, MEANING_LOW
+
+
+def meaning_confidence(cosine: float | None) -> float:
+    """How sure meaning alone is, in [0, 1]: 0 at MEANING_LOW or below, 1 at MEANING_HIGH."""
+    if cosine is None:
+        return 0.0
+    return min(1.0, max(0.0, (cosine - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)))
+
+
+def confidence(words: float, cosine: float | None) -> float:
+    """Both signals: meaning adds up to MEANING_CONFIDENCE_GAIN to the words' confidence,
+    so a question that shares few words with its article but means the same can pass."""
+    return min(1.0, words + MEANING_CONFIDENCE_GAIN * meaning_confidence(cosine))

@@ -1,0 +1,182 @@
+"""Query -> SearchResult: the words' and meaning's candidates, fused, and the answer gate.
+
+A short composition: the words (FTS5 + repair + rerank) and meaning (vectors) each rank
+candidates; `fuse` joins the two lists; the best candidates' passages are compared with the
+question; `confidence` decides whether the best one answers or it is "nothing found".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalog import Catalog
+from bot.models import Article, Hit, SearchResult
+from bot.search.confidence import confidence
+from bot.search.fuse import fuse
+from bot.search.knobs import (
+    CANDIDATES,
+    MEANING_CANDIDATES,
+    MEANING_WEIGHT,
+    MEANING_WEIGHT_SURE,
+    PASSAGES_CHECKED,
+    WORDS_SURE,
+)
+from bot.search.meaning import MeaningSearcher, int8_scores
+from bot.search.words import QueryTerm, Vocabulary, WordSearcher
+from bot.semantic import Embedder
+from bot.store import CatalogEntry, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    result: SearchResult
+    articles: dict[str, Article] = field(default_factory=dict)  # by id; may lack some hits
+    passages: dict[str, int] = field(default_factory=dict)  # id -> part whose meaning answers
+
+
+@dataclass(slots=True)
+class _Meaning:
+    """What meaning said about one question."""
+
+    cosines: dict[str, float] = field(default_factory=dict)  # by id
+    ranked: list[tuple[str, float]] = field(default_factory=list)  # nearest, best first
+    vector: Any = None
+
+
+class SearchEngine:
+    """Answers queries over one loaded corpus snapshot; rebuild it after a reload."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        vocabulary: Vocabulary,
+        min_confidence: float,
+        meaning: MeaningSearcher | None = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.vocabulary = vocabulary
+        self.min_confidence = min_confidence
+        self.words = WordSearcher(store, catalog, vocabulary)
+        self.meaning = meaning
+
+    @classmethod
+    async def load(
+        cls, store: Store, min_confidence: float = 0.5, embedder: Embedder | None = None
+    ) -> SearchEngine:
+        """The snapshot of the store's corpus; with an embedder, meaning too, from the
+        vectors stored so far (more are added as they are encoded)."""
+        from bot.vectors import vectors_of
+
+        entries = await store.catalog()
+        vocabulary = Vocabulary(await store.term_frequencies(), len(entries))
+        meaning = None
+        if embedder is not None:
+            meaning = MeaningSearcher(embedder, len(entries))
+            meaning.add(*vectors_of(await store.embeddings.article_vectors(embedder.name)))
+        return cls(store, Catalog(entries), vocabulary, min_confidence, meaning)
+
+    def query_terms(self, query: str) -> list[QueryTerm]:
+        return self.vocabulary.query_terms(query)
+
+    async def search(self, query: str, limit: int = 10) -> SearchResult:
+        return (await self.find(query, limit)).result
+
+    async def find(self, query: str, limit: int = 10) -> Found:
+        """The search result, with the articles read to rank it (hits among them)."""
+        words = await self.words.search(query, CANDIDATES)
+        sure = bool(words.ranked) and words.confidence[words.ranked[0][0]] >= WORDS_SURE
+        meaning = await self._meaning(query, [i for i, _ in words.ranked])
+        if not words.ranked and not meaning.ranked:
+            return Found(self._nothing(query, words.terms))
+        weight = MEANING_WEIGHT_SURE if sure else MEANING_WEIGHT
+        fused = _fused(words.ranked, meaning, weight)
+        head = [i for i, _ in fused[: max(limit, PASSAGES_CHECKED)]]
+        passages = await self._passages(meaning, head[:PASSAGES_CHECKED])
+        if passages:  # a passage nearer than its article's own vector: rank again by it
+            fused = _fused(words.ranked, meaning, weight)
+            head = [i for i, _ in fused[: max(limit, PASSAGES_CHECKED)]]
+        unread = [i for i in head if i not in words.confidence]
+        for article in await self.store.get_articles(unread):
+            words.texts[article.id] = article
+            words.confidence[article.id] = self.words.confidence(query, words.terms, article)
+        scores = dict(fused)
+        ranked = [(i, scores[i]) for i in head if self.catalog.get(i) is not None]
+        if not ranked:
+            return Found(self._nothing(query, words.terms))
+        best = ranked[0][0]
+        best_confidence = confidence(words.confidence.get(best, 0.0), meaning.cosines.get(best))
+        hits = tuple(
+            Hit(i, entry.source, entry.title, round(score, 4))
+            for i, score in ranked[:limit]
+            if (entry := self.catalog.get(i)) is not None
+        )
+        if best_confidence < self.min_confidence:
+            nearest = tuple(h.title for h in hits[:3])
+            return Found(SearchResult(query, False, round(best_confidence, 4), (), nearest))
+        result = SearchResult(query, True, round(best_confidence, 4), hits)
+        return Found(result, words.texts, passages)
+
+    async def _meaning(self, query: str, word_candidates: list[str]) -> _Meaning:
+        """The question's nearest articles by meaning, and the cosines of the words' own
+        candidates; nothing when meaning is off, has no vectors yet, or fails."""
+        if self.meaning is None or not len(self.meaning):
+            return _Meaning()
+        try:
+            vector = await self.meaning.encode(query)
+        except Exception:  # the model failed on this text: the words' answer still stands
+            log.warning("question encoding failed; answering from the words alone", exc_info=True)
+            return _Meaning()
+        scores = self.meaning.scores(vector)
+        ranked = self.meaning.search(vector, MEANING_CANDIDATES, scores)
+        cosines = dict(ranked) | self.meaning.cosines(scores, word_candidates)
+        return _Meaning(cosines, ranked, vector)
+
+    async def _passages(self, meaning: _Meaning, article_ids: list[str]) -> dict[str, int]:
+        """The best passage of each of these articles nearer the question than the article's
+        own vector; raises that article's cosine to the passage's. Returns id -> part."""
+        if meaning.vector is None or self.meaning is None:
+            return {}
+        import numpy as np
+
+        stored = await self.store.embeddings.passage_vectors(
+            self.meaning.embedder.name, article_ids
+        )
+        if not stored:
+            return {}
+        rows = np.vstack([np.frombuffer(v.vector, dtype=np.int8) for v in stored])
+        scales = np.array([v.scale for v in stored], dtype=np.float32)
+        best: dict[str, int] = {}
+        for v, cosine in zip(stored, int8_scores(meaning.vector, rows, scales), strict=True):
+            if float(cosine) > meaning.cosines.get(v.article_id, -1.0):
+                meaning.cosines[v.article_id] = float(cosine)
+                best[v.article_id] = v.part
+        return best
+
+    def _nothing(self, query: str, terms: list[QueryTerm]) -> SearchResult:
+        typed = " ".join(t.typed for t in terms)
+        nearest = tuple(e.title for e in self.catalog.fuzzy_titles(typed, 3)) if typed else ()
+        return SearchResult(query, False, 0.0, (), nearest)
+
+    def similar(self, article_id: str, limit: int = 3) -> list[CatalogEntry]:
+        """Corpus articles most like this one, itself excluded: nearest in meaning when its
+        vector is in, else sharing its rarest title words and topics."""
+        if self.meaning is not None and article_id in self.meaning:
+            near = self.meaning.similar(article_id, limit)
+            entries = [e for i, _ in near if (e := self.catalog.get(i)) is not None]
+            if entries:
+                return entries
+        return self.catalog.similar(article_id, limit)
+
+
+def _fused(
+    words: list[tuple[str, float]], meaning: _Meaning, weight: float
+) -> list[tuple[str, float]]:
+    """The words' ranking fused with every candidate meaning knows (by cosine)."""
+    dense = sorted(meaning.cosines.items(), key=lambda item: -item[1])
+    return fuse(words, dense, weight)

@@ -1,0 +1,52 @@
+"""Every tuned number of the search, in one place, each with why its value.
+
+The weights and thresholds below the words' own limits were tuned on the tuning half of
+benchmarks/questions.jsonl (`python -m benchmarks.score_questions --half tuning`); the
+held-out half decides whether a change is kept.
+"""
+
+from __future__ import annotations
+
+# -- words: candidates ----------------------------------------------------------------------
+
+CANDIDATES = 40  # word candidates ranked per question
+RERANKED = 15  # candidates whose full text is checked for term coverage
+# Term coverage scans whole bodies (~25 ns a character): past this many characters in all,
+# e.g. a 5 MB article among the candidates, the rerank runs off the event loop.
+RERANK_INLINE_CHARS = 200_000
+MIN_REPAIR_LENGTH = 4
+# Words matching more than this share of articles ("power", "apps") still count in the
+# rerank, but do not pick candidates: BM25 costs ~2.5 us for every article a word matches.
+CANDIDATE_MAX_DF = 0.15
+CANDIDATE_MIN_DF = 50  # below this every word picks candidates: scoring them all is cheap
+CANDIDATE_MAX_ARTICLES = 4000  # however big the corpus: 4,000 articles cost ~10 ms a word
+# Enough articles hold every rare word of the question: the best answer is among them, and
+# BM25 then scores only them instead of every article holding any one of the words.
+MIN_HOLDING_ALL = 10
+
+# -- words: rerank --------------------------------------------------------------------------
+
+# Phrases that say which kind of item the member wants ("which playlist has ...").
+KIND_PHRASES: dict[str, tuple[str, ...]] = {
+    "collection": ("learning path", "playlist", "series", "collection"),
+    "video": ("video",),
+    "course": ("course", "module"),
+    "profile": ("profile", "who is"),
+}
+KIND_BONUS = 0.1
+
+# -- meaning and fusion ---------------------------------------------------------------------
+
+MEANING_CANDIDATES = 20  # nearest articles by meaning added to the word candidates
+# The fused score is the words' normalised score plus this weight times meaning's. A
+# question whose words are sure (a title, a name) keeps the words' order: meaning then
+# counts only MEANING_WEIGHT_SURE.
+MEANING_WEIGHT = 1.5
+MEANING_WEIGHT_SURE = 0.0
+WORDS_SURE = 0.6  # the words' confidence above which they are sure
+# Meaning's confidence: a cosine of MEANING_LOW or less says nothing, MEANING_HIGH or more
+# is as sure as an article holding every word of the question.
+MEANING_LOW = 0.4
+MEANING_HIGH = 0.7
+MEANING_CONFIDENCE_GAIN = 0.3  # at most this much confidence is added by meaning
+PASSAGES_CHECKED = 8  # best fused candidates whose passage vectors are read
