@@ -196,8 +196,9 @@ class Library:
         return await self.store.get_article(article_id)
 
     async def more_like(self, article_id: str, limit: int = 5) -> list[CatalogEntry]:
+        """Articles like this one (raises NotFoundError): by meaning when it has a vector."""
         article = await self.store.get_article(article_id)
-        return await self.engine.similar(article, limit)
+        return self.engine.similar(article.id, limit)
 
     async def reload(
         self, corpora: Sequence[Path] | None = None, progress: Progress | None = None
