@@ -180,7 +180,9 @@ async def test_real_model_answers_more_paraphrases_of_the_question_set(
     store = await Store.open(copy)
     try:
         lexical_engine = await SearchEngine.load(store)
-        engines = [lexical_engine, await SearchEngine.load(store, embedder=MiniLM())]
+        model = MiniLM()
+        await fill(store, model)
+        engines = [lexical_engine, await SearchEngine.load(store, embedder=model)]
         right_first = [0, 0]
         for question in paraphrases:
             for n, engine in enumerate(engines):
