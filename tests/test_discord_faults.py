@@ -158,6 +158,28 @@ async def test_search_results_outlasting_a_long_rate_limit_still_arrive(
     assert "Something went wrong" not in everything_shown(interaction)
 
 
+@time_bound(60)
+async def test_a_rate_limit_outlasting_the_interaction_is_a_warning_never_an_error(
+    articlebot: BotHarness, fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Five waits of 0.8 s: past the 3 s Discord allows for the first response.
+    limit = fake_discord.fail_next("POST", CALLBACK, status=429, times=5, retry_after=0.8)
+    signal = LogSignal("not sent")
+    logging.getLogger("bot").addHandler(signal)
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot"):
+            interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
+            await asyncio.wait_for(signal.seen.wait(), timeout=30)
+    finally:
+        logging.getLogger("bot").removeHandler(signal)
+
+    assert len(limit.hits) == 5
+    assert interaction.callback is None  # nothing could be sent: the interaction expired
+    assert not fake_discord.calls_to("POST", FOLLOWUP)  # and no error was tried either
+    [lost] = [r for r in caplog.records if "not sent" in r.getMessage()]
+    assert lost.levelno == logging.WARNING and lost.exc_info is None
+
+
 # -- 8.13: commands the bot does not know ----------------------------------------------------
 
 

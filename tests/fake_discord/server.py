@@ -17,8 +17,9 @@ What it covers
   chunks, sequence numbers on every dispatch.
   Test controls: dispatch any event, send interactions (slash, autocomplete, component, context
   menus) and await their responses, inject failures, drop connections to force a RESUME, close
-  every IDENTIFY with a close code (4004: authentication failed), listen on a fixed port (so a
-  test can start Discord after the bot).
+  every IDENTIFY with a close code (4004: authentication failed), refuse new gateway
+  connections (503) for an outage, 429s with Discord's rate-limit headers and `retry_after`,
+  listen on a fixed port (so a test can start Discord after the bot).
 
 Modules: models (dataclasses describing the world), payloads (JSON builders), state (stored
 messages and commands), rest (routes), limits (Discord's size limits and its 400 errors),
