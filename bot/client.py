@@ -168,6 +168,7 @@ def _bot_options(settings: Settings) -> dict[str, Any]:
     # intent; other messages arrive without text unless the operator turned on Message
     # Content (privileged, off by default).
     intents.guild_messages = True
+    intents.dm_messages = True  # a direct message to the bot is a question too
     intents.message_content = settings.message_content
     return {
         "command_prefix": (),  # no prefix commands: no message is ever a command

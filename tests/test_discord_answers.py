@@ -379,3 +379,22 @@ async def test_with_message_content_on_text_channels_and_first_messages_are_read
     assert harness.library is not None
     kept = await harness.library.store.insights.questions(GUILD_ID)
     assert kept[-1].text == f"Question about the brain {DOPAMINE_QUESTION}"
+
+
+@time_bound()
+async def test_a_direct_message_is_answered_without_keeping_it(
+    start_articlebot: HarnessFactory, fake_discord: FakeDiscord
+) -> None:
+    harness = await start_articlebot()
+    dm = int(fake_discord.world.open_dm(fake_discord.tester.id)["id"])
+    since = len(fake_discord.calls)
+
+    asked = await fake_discord.post_user_message(dm, DOPAMINE_QUESTION)
+
+    reply = await next_message_in(fake_discord, dm, since)
+    assert str(reply["message_reference"]["message_id"]) == asked["id"]
+    assert reply["embeds"][0]["title"] == DOPAMINE_TITLE
+    # Insights are per server: a DM is not kept, so its card has no votes.
+    assert not [c for c in components_of(reply) if c.get("custom_id", "").startswith("vote:")]
+    assert harness.library is not None
+    assert await harness.library.store.insights.guilds() == []

@@ -1,7 +1,8 @@
-"""Answers where questions are asked: a mention of the bot is answered in a reply, and a new
-post in a forum channel an admin configured (/admin autoanswer) is answered in its thread.
+"""Answers where questions are asked: a mention of the bot (or a direct message) is answered
+in a reply, and a new post in a forum channel an admin configured (/admin autoanswer) is
+answered in its thread.
 
-Mentions carry their text without the privileged Message Content intent; a forum post is
+Mentions and DMs carry their text without the privileged Message Content intent; a forum post is
 answered from its title, plus its first message when the operator turned Message Content
 on (and then configured text channels too). The reply is the /ask answer card with the
 Helpful / Not helpful votes. Never to bots or webhooks, once per thread, only when the
@@ -86,9 +87,10 @@ class Answers(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.guild is None or message.author.bot or message.webhook_id:
+        if me is None or message.author.bot or message.webhook_id:
             return
-        if any(user.id == me.id for user in message.mentions):
+        # A direct message, like a mention, is a question to the bot.
+        if message.guild is None or any(user.id == me.id for user in message.mentions):
             await self._answer_mention(message, question_from_mention(message.content, me.id))
         elif self.bot.settings.message_content and not isinstance(message.channel, discord.Thread):
             config = await self.channels.channel(message.channel.id)
