@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,6 +178,10 @@ class AnswerView(OwnedView):
                 self.shared.add(vote.custom_id)
                 self.add_item(vote)
 
+    async def show_counts(self) -> None:
+        """Bring the vote labels of the answer shown up to date."""
+        self._refresh(await self._current_counts())
+
     async def _current_counts(self) -> tuple[int, int]:
         if self.question_id is None or self._counts is None:
             return (0, 0)
@@ -307,6 +312,25 @@ class PagedListView(OwnedView):
 
 
 # -- votes ----------------------------------------------------------------------------------
+
+
+class LiveAnswers:
+    """One bot's live answer views by message id, so a vote and a page turn at the same
+    moment re-render through the same view (never one answer with another's buttons).
+    Weak: a view that timed out and was dropped leaves by itself."""
+
+    def __init__(self) -> None:
+        self._views: weakref.WeakValueDictionary[int, AnswerView] = weakref.WeakValueDictionary()
+
+    def add(self, message_id: int, view: AnswerView) -> None:
+        self._views[message_id] = view
+
+    def get(self, message_id: int, question_id: int) -> AnswerView | None:
+        """The live view showing `question_id`'s answers on that message, if there is one."""
+        view = self._views.get(message_id)
+        if view is None or view.is_finished() or view.question_id != question_id:
+            return None
+        return view
 
 
 def vote_id(question_id: int, position: int, helpful: bool) -> str:

@@ -33,9 +33,15 @@ from tests.fake_discord import (
     FakeDiscord,
     FakeInteraction,
     FakeUser,
+    builders,
 )
 from tests.fake_discord import fixtures as fake_fixtures
-from tests.fake_discord.interactions import CHANNEL_MESSAGE, EPHEMERAL, UPDATE_MESSAGE
+from tests.fake_discord.interactions import (
+    CHANNEL_MESSAGE,
+    EPHEMERAL,
+    MESSAGE_COMPONENT,
+    UPDATE_MESSAGE,
+)
 
 fake_discord = fake_fixtures.fake_discord
 fail_on_error_logs = fake_fixtures.fail_on_error_logs
@@ -354,3 +360,31 @@ async def test_a_member_without_manage_server_cannot_see_or_erase_insights(
     assert articlebot.library is not None
     kept = await articlebot.library.store.insights.questions(fake_discord.guild.id)
     assert [q.text for q in kept] == ["kubernetes brains"]
+
+
+@time_bound()
+async def test_a_vote_racing_a_page_turn_keeps_the_page_shown(
+    articlebot: BotHarness, fake_discord: FakeDiscord
+) -> None:
+    message = await ask(fake_discord, DOPAMINE_QUESTION)
+    message_id = int(message["id"])
+    turn = await fake_discord.send_component(message_id, button(message, "Next match")["custom_id"])
+    second = (await turn.response())["data"]
+
+    # A member clicked "Helpful" on answer 1 just before the page turned: Discord delivers
+    # the click with the message as the member saw it.
+    stale = vote_button(message, helpful=True)["custom_id"]
+    click = await fake_discord.send_interaction(
+        MESSAGE_COMPONENT,
+        builders.component_data(stale, 2, None, None),
+        invoker=fake_discord.invoker(user=OTHER_MEMBER),
+        message=message,
+    )
+
+    assert (await click.response())["type"] == UPDATE_MESSAGE
+    shown = fake_discord.message(message_id)
+    assert shown["embeds"][0]["title"] == second["embeds"][0]["title"] != DOPAMINE_TITLE
+    assert votes(shown) == ("Helpful (0)", "Not helpful (0)")  # answer 2's, not answer 1's
+    assert vote_button(shown, helpful=True)["custom_id"] != stale
+    back = await fake_discord.send_component(message_id, button(shown, "Previous")["custom_id"])
+    assert votes((await back.response())["data"]) == ("Helpful (1)", "Not helpful (0)")

@@ -116,13 +116,15 @@ class Ask(commands.Cog):
             counts=insights.store.counts if insights is not None else None,
         )
         view.interaction = interaction
-        await deliver(
+        shown = await deliver(
             interaction,
             lambda: interaction.edit_original_response(
                 embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS
             ),
             "an answer",
         )
+        if insights is not None:
+            insights.live_answers.add(shown.id, view)
 
     async def _send_similar(self, interaction: discord.Interaction, answer: Answer) -> None:
         """ "More like this": similar articles, privately, with a menu to open one."""

@@ -30,6 +30,7 @@ from bot.store.insights import InsightsStore
 from bot.views import (
     DEFAULT_TIMEOUT,
     NO_MENTIONS,
+    LiveAnswers,
     Page,
     PagedListView,
     VoteButton,
@@ -63,6 +64,7 @@ class Insights(VoteHandler, commands.Cog):
         self.clock: Clock = clock or utc_now
         self.view_timeout: float = DEFAULT_TIMEOUT
         self.command_group = InsightsCommands(self)
+        self.live_answers = LiveAnswers()  # /ask cards whose paging still works
 
     @property
     def store(self) -> InsightsStore:
@@ -139,7 +141,12 @@ class Insights(VoteHandler, commands.Cog):
         if interaction.message is None:
             await interaction.response.defer()
             return
-        view = with_counts(interaction.message, question_id, position, counts)
+        live = self.live_answers.get(interaction.message.id, question_id)
+        if live is not None:
+            await live.show_counts()  # the page it shows now, whichever was clicked
+            view: discord.ui.View = live
+        else:
+            view = with_counts(interaction.message, question_id, position, counts)
         try:
             await interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
