@@ -61,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="articlebot", description="Answer questions from a corpus of articles."
     )
     parser.add_argument(
-        "--config", type=Path, help="TOML config file (default: config/articlebot.toml)"
+        "--config",
+        type=Path,
+        help="TOML config file (default: $ARTICLEBOT_CONFIG, else ./config/articlebot.toml, "
+        "else articlebot.toml in the user's config folder)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -1,8 +1,14 @@
-"""Configuration: `config/articlebot.toml` plus environment overrides -> one frozen Settings.
+"""Configuration: a TOML file plus environment overrides -> one frozen Settings.
 
 This is the only module that reads the environment. The Discord token is not part of
 Settings (so it can never end up in a repr or a log line): `read_token()` fetches it when
 the bot starts.
+
+The file is the first that exists of: `--config`, `ARTICLEBOT_CONFIG`,
+`./config/articlebot.toml` (the repository's own), `articlebot.toml` in the user's config
+folder. Without one, the corpus is the seeds shipped inside the package and the database
+lives in the user's data folder, so an installed `articlebot` writes nothing where it is
+started.
 """
 
 from __future__ import annotations
@@ -16,11 +22,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CONFIG = Path("config/articlebot.toml")
+import platformdirs
+
+APP_NAME = "articlebot"
+LOCAL_CONFIG = Path("config/articlebot.toml")  # relative to the current folder
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says which key and why."""
+
+
+def bundled_seeds() -> Path:
+    """The seed articles shipped inside the package (`bot/seeds` in a wheel).
+
+    An editable install imports `bot` from the repository, where the seeds are the
+    top-level `seeds/` folder that the wheel maps to `bot/seeds` (see setup.py).
+    """
+    package = Path(__file__).resolve().parent
+    inside = package / "seeds"
+    return inside if inside.is_dir() else package.parent / "seeds"
+
+
+def user_config_file() -> Path:
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "articlebot.toml"
+
+
+def _default_db_path() -> Path:
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / "articlebot.sqlite3"
 
 
 # The defaults live here and only here: a key that is neither in the file nor in the
@@ -34,8 +62,8 @@ class DigestDefaults:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db_path: Path = Path("data/articlebot.sqlite3")
-    corpus_dirs: tuple[Path, ...] = (Path("seeds"),)
+    db_path: Path = field(default_factory=_default_db_path)
+    corpus_dirs: tuple[Path, ...] = field(default_factory=lambda: (bundled_seeds(),))
     min_confidence: float = 0.5
     api_base: str | None = None  # e.g. "http://127.0.0.1:8080/api/v10"
     gateway_url: str | None = None  # e.g. "ws://127.0.0.1:8080/gateway"
@@ -54,25 +82,36 @@ class Settings:
 def load_settings(
     config_path: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
-    """Read the TOML file (if present), then let environment variables override it."""
+    """Read the config file (if any is found), then let environment variables override it."""
     env = os.environ if env is None else env
-    path = config_path or Path(env.get("ARTICLEBOT_CONFIG", DEFAULT_CONFIG))
+    path = find_config_file(config_path, env)
     raw: dict[str, Any] = {}
-    if path.is_file():
+    if path is not None:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
-    elif config_path is not None:
-        raise ConfigError(f"{path}: no such config file")
     return _build(_given(raw, path, env))
+
+
+def find_config_file(config_path: Path | None, env: Mapping[str, str]) -> Path | None:
+    """The file to read: a named one must exist; otherwise the first found, or None."""
+    named = env.get("ARTICLEBOT_CONFIG", "").strip()
+    for origin, path in (("--config", config_path), ("ARTICLEBOT_CONFIG", named)):
+        if path:
+            if not Path(path).is_file():
+                raise ConfigError(f"{origin} {path}: no such config file")
+            return Path(path)
+    return next((p for p in (LOCAL_CONFIG, user_config_file()) if p.is_file()), None)
 
 
 # Where a value came from (the file and key, or the variable), for the error message.
 _Given = dict[str, tuple[str, Any]]
 
 
-def _given(raw: dict[str, Any], path: Path, env: Mapping[str, str]) -> _Given:
+def _given(raw: dict[str, Any], path: Path | None, env: Mapping[str, str]) -> _Given:
     """Qualified key ("db_path", "digest.size") -> (its origin, its raw value)."""
     given: _Given = {}
     for section, table in raw.items():

@@ -1,11 +1,13 @@
-"""Shared fixtures: a store on a temporary file, the seeds loaded, the full corpus loaded."""
+"""Shared fixtures: a store on a temporary file, the seeds loaded, the full corpus loaded;
+and two guards: the user's own folders are never touched, nothing is written into the
+repository."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,51 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpora" / "smartable-powerapps"
 needs_shared_corpus = pytest.mark.skipif(
     not SHARED_CORPUS.is_dir(), reason=f"shared corpus not found at {SHARED_CORPUS}"
 )
+
+
+# Never looked into by the guard below: version control, virtual environments, caches, and
+# the benchmarks' git-ignored output (generated corpora of up to 100k files; the benchmark
+# tests write to tmp).
+_NOT_WATCHED_NAMES = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
+_NOT_WATCHED_PATHS = {ROOT / "benchmarks" / "out"}
+
+
+def _repository_entries() -> set[str]:
+    found: set[str] = set()
+    folders = [ROOT]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.name in _NOT_WATCHED_NAMES or path in _NOT_WATCHED_PATHS:
+                    continue
+                found.add(path.relative_to(ROOT).as_posix())
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def nothing_written_into_the_repository(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test that leaves a new file or folder in the repository (a database in
+    data/, a build/ folder): every test writes under tmp."""
+    before = _repository_entries()
+    yield
+    new = sorted(_repository_entries() - before)
+    if new:
+        pytest.fail(f"{request.node.nodeid} wrote into the repository: {', '.join(new)}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's config, data, cache and state folders (platformdirs reads XDG_* on Linux)
+    are temporary, for this process and the CLI processes it starts: a test that falls
+    back to the defaults never reads the developer's config or writes to their data."""
+    base = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as patch:
+        for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            patch.setenv(var, str(base / var.lower()))
+        yield base
 
 
 def environment_without_bot_settings() -> dict[str, str]:

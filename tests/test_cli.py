@@ -16,12 +16,19 @@ DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_SEED = "002_060ea2ca1cd9a942.txt"
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` from the project root, as the README runs it."""
+def _cli(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` from the project root, as the README runs it, with the
+    database under tmp_path (the repository's config would put it in data/)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
-        env={**environment_without_bot_settings(), **(env or {})},
+        env={
+            **environment_without_bot_settings(),
+            "ARTICLEBOT_DB": str(tmp_path / "cli.sqlite3"),
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -63,7 +70,7 @@ def test_ingest_strict_exits_1_when_a_file_failed(
 
 def test_readme_question_is_answered_from_the_bundled_seeds(tmp_path: Path) -> None:
     # A fresh database: the first command fills it from seeds/, as on a new machine.
-    done = _cli("ask", DOPAMINE_QUESTION, "--db", str(tmp_path / "fresh.sqlite3"))
+    done = _cli(tmp_path, "ask", DOPAMINE_QUESTION, "--db", str(tmp_path / "fresh.sqlite3"))
 
     assert done.returncode == 0, done.stderr
     assert "Designing artificial brains can help us learn more about real ones" in done.stdout
@@ -137,7 +144,7 @@ def test_export_writes_every_extracted_field(
 
 
 def test_run_without_a_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
-    done = _cli("run", env={"ARTICLEBOT_DB": str(tmp_path / "a.sqlite3")})
+    done = _cli(tmp_path, "run")
 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
@@ -150,7 +157,7 @@ def test_run_without_a_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> Non
 def test_run_with_a_missing_token_file_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "token"
 
-    done = _cli("run", env={"DISCORD_TOKEN_FILE": str(missing)})
+    done = _cli(tmp_path, "run", env={"DISCORD_TOKEN_FILE": str(missing)})
 
     assert done.returncode == 2
     assert str(missing) in done.stderr

@@ -62,22 +62,53 @@ def test_hadolint_finds_nothing() -> None:
     assert result.stdout.strip() == ""
 
 
-def test_the_base_is_a_pinned_slim_python() -> None:
+def build_args() -> dict[str, str]:
+    """Each ARG's default value (an ARG without one maps to "")."""
+    found = {}
+    for rest in args_of("ARG"):
+        name, _, default = rest.partition("=")
+        found[name] = default
+    return found
+
+
+def test_the_base_is_a_pinned_slim_python_given_as_a_build_argument() -> None:
+    # A mirror or air-gapped registry passes --build-arg BASE_IMAGE=... instead.
+    order = [kw for kw, _ in instructions()]
+    assert order[0] == "ARG" and order.index("FROM") > 0
     [base] = args_of("FROM")
-    image, _, tag = base.partition(":")
+    assert base == "${BASE_IMAGE}"
+    image, _, tag = build_args()["BASE_IMAGE"].partition(":")
     assert image == "python"
-    assert tag.startswith(("3.11.", "3.12.")) and "-slim" in tag, base
+    assert tag.startswith(("3.11.", "3.12.")) and "-slim" in tag, tag
     python = tuple(int(x) for x in tag.split("-")[0].split(".")[:2])
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     minimum = pyproject["project"]["requires-python"].removeprefix(">=")
     assert python >= tuple(int(x) for x in minimum.split(".")), "base older than requires-python"
 
 
+def test_the_package_index_is_a_build_argument() -> None:
+    assert build_args()["PIP_INDEX_URL"] == "https://pypi.org/simple"
+
+
 def test_the_package_is_installed_without_a_pip_cache() -> None:
     runs = " ".join(args_of("RUN"))
-    assert "pip install --no-cache-dir ." in runs
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in runs
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["scripts"]["articlebot"] == "bot.__main__:main"
+
+
+def test_a_code_change_does_not_reinstall_the_dependencies() -> None:
+    # Docker reuses every layer above the first COPY whose files changed: the dependencies
+    # are installed from pyproject.toml alone, before any code is copied.
+    steps = instructions()
+    deps = next(i for i, (kw, rest) in enumerate(steps) if kw == "RUN" and " -r " in rest)
+    copied_before = [rest for kw, rest in steps[:deps] if kw == "COPY"]
+    assert copied_before == ["pyproject.toml ./"]
+    assert "['project']['dependencies']" in steps[deps][1]
+    assert "['build-system']['requires']" in steps[deps][1]  # so the package builds offline
+    package = next(i for i, (kw, rest) in enumerate(steps) if kw == "RUN" and "--no-deps" in rest)
+    copied_for_it = [rest.split()[0] for kw, rest in steps[deps:package] if kw == "COPY"]
+    assert set(copied_for_it) >= {"bot", "seeds"}
 
 
 def test_it_runs_articlebot_as_a_non_root_user() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ConfigError, DigestDefaults, Settings, load_settings
-from tests.conftest import environment_without_bot_settings
+from tests.conftest import ROOT, SEEDS, environment_without_bot_settings
 
 FULL_FILE = """\
 [bot]
@@ -215,22 +215,85 @@ def test_a_bad_value_is_one_line_and_exit_2_not_a_traceback(tmp_path: Path) -> N
     assert not (tmp_path / "db.sqlite3").exists()
 
 
-def test_ask_works_from_a_folder_outside_the_repository(tmp_path: Path) -> None:
-    # No config file here: the defaults must be values, not the dataclass's descriptors.
+def test_ask_works_from_a_folder_outside_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No config file, no database named: the seeds inside the package are the corpus and
+    # the database goes to the user's data folder, never the current one.
+    data = tmp_path / "data-home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    corpus = str(Path(__file__).resolve().parents[1] / "seeds")
 
-    done = _cli(
-        "ask",
-        "What do dopamine neurons encode?",
-        "--db",
-        str(tmp_path / "db.sqlite3"),
-        cwd=elsewhere,
-        env={"ARTICLEBOT_CORPUS": corpus},
-    )
+    done = _cli("ask", "What do dopamine neurons encode?", cwd=elsewhere)
 
     assert done.returncode == 0, done.stderr
-    assert "config error" not in done.stderr
     assert "Designing artificial brains can help us learn more about real ones" in done.stdout
     assert list(elsewhere.iterdir()) == []
+    assert (data / "articlebot" / "articlebot.sqlite3").is_file()
+
+
+def _config(path: Path, min_confidence: float) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"[bot]\nmin_confidence = {min_confidence}\n", encoding="utf-8")
+    return path
+
+
+def test_the_config_file_is_looked_up_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.chdir(_config(tmp_path / "cwd" / "config" / "articlebot.toml", 0.3).parents[1])
+    given = _config(tmp_path / "given.toml", 0.1)
+    named = _config(tmp_path / "named.toml", 0.2)
+    user = _config(tmp_path / "xdg-config" / "articlebot" / "articlebot.toml", 0.4)
+
+    # --config, then ARTICLEBOT_CONFIG, then ./config/articlebot.toml, then the user's
+    assert load_settings(given, env={"ARTICLEBOT_CONFIG": str(named)}).min_confidence == 0.1
+    assert load_settings(None, env={"ARTICLEBOT_CONFIG": str(named)}).min_confidence == 0.2
+    assert load_settings(None, env={}).min_confidence == 0.3
+    Path("config/articlebot.toml").unlink()
+    assert load_settings(None, env={}).min_confidence == 0.4
+    user.unlink()
+    assert load_settings(None, env={}) == Settings()
+
+
+def test_a_named_config_file_that_is_missing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "nope.toml"
+
+    with pytest.raises(ConfigError) as by_option:
+        load_settings(missing, env={})
+    with pytest.raises(ConfigError) as by_variable:
+        load_settings(None, env={"ARTICLEBOT_CONFIG": str(missing)})
+
+    assert str(by_option.value) == f"--config {missing}: no such config file"
+    assert str(by_variable.value) == f"ARTICLEBOT_CONFIG {missing}: no such config file"
+
+
+def test_without_a_config_the_seeds_and_the_user_data_folder_are_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    monkeypatch.chdir(tmp_path)
+
+    settings = load_settings(None, env={})
+
+    assert settings.db_path == tmp_path / "data-home" / "articlebot" / "articlebot.sqlite3"
+    [seeds] = settings.corpus_dirs
+    assert seeds.is_absolute()
+    assert sorted(p.name for p in seeds.iterdir()) == sorted(p.name for p in SEEDS.iterdir())
+
+
+def test_the_repositorys_config_keeps_its_relative_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's quick start runs from the repository: ./config/articlebot.toml is read
+    # and its paths are relative to the repository, as they always were.
+    monkeypatch.chdir(ROOT)
+
+    settings = load_settings(None, env={})
+
+    assert settings.db_path == Path("data/articlebot.sqlite3")
+    assert settings.corpus_dirs == (Path("seeds"),)
