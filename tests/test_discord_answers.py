@@ -398,3 +398,22 @@ async def test_a_direct_message_is_answered_without_keeping_it(
     assert not [c for c in components_of(reply) if c.get("custom_id", "").startswith("vote:")]
     assert harness.library is not None
     assert await harness.library.store.insights.guilds() == []
+
+
+@time_bound()
+async def test_a_forum_post_that_mentions_the_bot_is_answered_once(
+    start_articlebot: HarnessFactory, fake_discord: FakeDiscord
+) -> None:
+    await articlebot_with_forum(start_articlebot, fake_discord)
+    since = len(fake_discord.calls)
+
+    thread, _ = await fake_discord.create_forum_post(
+        FORUM_ID, DOPAMINE_QUESTION, f"{MENTION} {DOPAMINE_QUESTION}"
+    )
+    await next_message_in(fake_discord, thread.id, since)
+    # A mention elsewhere afterwards is answered: the starter message was handled by then.
+    since = len(fake_discord.calls)
+    await fake_discord.post_user_message(OTHER_CHANNEL_ID, f"{MENTION} {DOPAMINE_QUESTION}")
+    await next_message_in(fake_discord, OTHER_CHANNEL_ID, since)
+
+    assert len(fake_discord.calls_to("POST", rf"/channels/{thread.id}/messages")) == 1

@@ -89,6 +89,8 @@ class Answers(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.webhook_id:
             return
+        if await self._is_forum_post_answered_anyway(message):
+            return
         # A direct message, like a mention, is a question to the bot.
         if message.guild is None or any(user.id == me.id for user in message.mentions):
             await self._answer_mention(message, question_from_mention(message.content, me.id))
@@ -96,6 +98,15 @@ class Answers(commands.Cog):
             config = await self.channels.channel(message.channel.id)
             if config is not None and config.enabled:
                 await self._answer_unasked(message.channel, message.content, config, message)
+
+    async def _is_forum_post_answered_anyway(self, message: discord.Message) -> bool:
+        """The first message of a post in an auto-answered forum (its id is the thread's):
+        the post is answered once, from on_thread_create, even if it mentions the bot."""
+        channel = message.channel
+        if not isinstance(channel, discord.Thread) or message.id != channel.id:
+            return False
+        config = await self.channels.channel(channel.parent_id)
+        return config is not None and config.enabled
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
         if not question:

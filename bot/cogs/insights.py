@@ -198,9 +198,9 @@ class Insights(VoteHandler, commands.Cog):
 
     async def status_fields(self, guild_id: int) -> list[tuple[str, str]]:
         """Insights' part of /admin status."""
-        kept = await self.store.questions(guild_id)
+        kept = await self.store.count(guild_id)
         days = self.bot.settings.insights_retention_days
-        return [("Questions kept", f"{len(kept)} (each for {days} days)")]
+        return [("Questions kept", f"{kept} (each for {days} days)")]
 
 
 class InsightsCommands(app_commands.Group):

@@ -77,6 +77,14 @@ class InsightsStore:
             return await self._questions("guild_id = ?", (guild_id,))
         return await self._questions("guild_id = ? AND asked_at >= ?", (guild_id, _iso(since)))
 
+    async def count(self, guild_id: int) -> int:
+        """How many of a server's questions are kept."""
+        async with self._conn.execute(
+            "SELECT count(*) FROM questions WHERE guild_id = ?", (guild_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else 0
+
     async def guilds(self) -> list[int]:
         """Servers with questions kept."""
         async with self._conn.execute(
