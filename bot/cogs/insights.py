@@ -23,6 +23,7 @@ from discord.ext import commands, tasks
 from bot import insights as core
 from bot.client import send_ephemeral
 from bot.cogs.admin import require_manage_guild
+from bot.delivery import ReplyLost, deliver
 from bot.library import AskOutcome
 from bot.models import AskedQuestion
 from bot.render_insights import insights_pages
@@ -148,8 +149,12 @@ class Insights(VoteHandler, commands.Cog):
         else:
             view = with_counts(interaction.message, question_id, position, counts)
         try:
-            await interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
+            await deliver(
+                interaction,
+                lambda: interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS),
+                "a vote's counts",
+            )
+        except (discord.HTTPException, ReplyLost) as exc:
             # The vote is counted; the next vote or page turn shows it.
             log.warning("vote counted, message not updated (question %s): %s", question_id, exc)
 
@@ -235,17 +240,20 @@ class InsightsCommands(app_commands.Group):
         if len(data) > CSV_MAX_BYTES:
             data = data[: data.rfind(b"\n", 0, CSV_MAX_BYTES) + 1]
             note = "The CSV was cut to 8 MB: use `articlebot insights --json` for everything."
-        csv_file = discord.File(
-            io.BytesIO(data), filename=f"insights-{guild_id}-{self.cog.clock():%Y%m%d}.csv"
-        )
-        view.message = await interaction.followup.send(
-            content=note,
-            embed=view.embed(),
-            view=view,
-            file=csv_file,
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-            wait=True,
+        name = f"insights-{guild_id}-{self.cog.clock():%Y%m%d}.csv"
+        view.message = await deliver(
+            interaction,
+            lambda: interaction.followup.send(
+                content=note,
+                embed=view.embed(),
+                view=view,
+                # A new File each try: discord.py closes a file once it was sent.
+                file=discord.File(io.BytesIO(data), filename=name),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+                wait=True,
+            ),
+            "the insights report",
         )
 
     @app_commands.command(name="forget", description="Erase this server's questions and votes.")
