@@ -455,7 +455,7 @@ async def test_many_guilds_due_at_once_all_get_their_digest_once(start_bot: Star
         # Three sends at a time, each slot resting a moment: six take at least two rests.
         assert elapsed >= 2 * bot.digest.send_gap
         await bot.stop()
-    assert not server.errors
+    assert not server.errors and not server.rejected
 
 
 @time_bound()
@@ -487,6 +487,38 @@ async def test_a_digest_whose_topics_lost_their_articles_posts_nothing_and_says_
     assert fields["Last digest problem"] == "no article has the digest's topics: Rare"
     shown = await reply(await admin(fake_discord, "digest post-now"))
     assert shown["content"] == "Nothing to post: no article has the digest's topics: Rare."
+
+
+@time_bound()
+async def test_a_digest_of_ten_long_articles_is_accepted_by_discord(
+    start_bot: StartBot, fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """Ten articles with long titles, summaries and outlets fill the 6,000 characters Discord
+    allows across an embed: the fake refuses (400) anything over, as Discord does."""
+    corpus = tmp_path / "long"
+    for n in range(10):
+        write_article(
+            corpus,
+            f"long-{n}.md",
+            body="A body sentence. " * 50,
+            title=f"Long title {n} " + "about ponds and rivers " * 20,
+            excerpt="A long summary sentence that goes on about ponds. " * 30,
+            publishedDateTime=f"2026-11-{10 + n:02}T08:00:00Z",
+            webUrl=f"https://example.org/long/{n}/" + "x" * 300,
+            provider={"name": "An Outlet With A Very Long Name " * 4},
+            topics=["Ponds"],
+        )
+    bot = await start_bot(utc(2026, 11, 23, 6, 0), corpora=[corpus])
+    await configure(fake_discord, channel=fake_discord.channel.id, time="09:00", size=10)
+
+    await bot.run_due(utc(2026, 11, 23, 9, 0))
+
+    [posted] = digests_in(fake_discord)
+    fields = posted["embeds"][0]["fields"]
+    assert len(fields) == 10
+    assert all(f["value"].endswith("…") for f in fields)  # summaries cut, not dropped
+    assert fake_discord.rejected == []
+    assert_recorded_within_limits(fake_discord)
 
 
 # -- claims left by a crash ------------------------------------------------------------------
@@ -652,6 +684,7 @@ async def test_a_channel_where_the_bot_cannot_post_is_refused(start_bot: StartBo
         shown = await reply(await admin(server, "digest on"))
         assert "Choose a channel first" in shown["content"]
         await bot.stop()
+    assert not server.errors and not server.rejected
 
 
 @time_bound()
