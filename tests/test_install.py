@@ -1,21 +1,26 @@
 """The package as a user installs it: the wheel built from this checkout, installed into a
 fresh virtual environment, and `articlebot ask` run from an empty folder with a fresh home.
 
-To stay fast and offline the new environment borrows this one's installed dependencies (a
-.pth file naming this environment's site-packages) and the wheel is built and installed
-without an index; what is under test is the wheel itself and the installed command.
+To stay fast and offline the new environment borrows this one's installed dependencies, and
+the wheel is built and installed without an index. It borrows only the wheel's declared
+dependencies and theirs (links in a folder named by a .pth file), never this environment's
+test tools: code that imports an undeclared package fails here as it would for a user.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
-import sysconfig
+import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.conftest import ROOT, environment_without_bot_settings
 
@@ -61,13 +66,39 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = venv / "bin" / "python"
     site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
                 .stdout.strip())  # fmt: skip
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (site / "borrowed-dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
+    borrowed = _link_declared_dependencies(wheel, work / "borrowed")
+    (site / "borrowed-dependencies.pth").write_text(f"{borrowed}\n", encoding="utf-8")
     _run(
         sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps",
         "--no-index", "--ignore-installed", wheel,
     )  # fmt: skip
     return venv / "bin"
+
+
+def _link_declared_dependencies(wheel: Path, folder: Path) -> Path:
+    """A folder of links to what this environment installed for the wheel's dependencies
+    (without extras), found by walking each distribution's own requirements."""
+    with zipfile.ZipFile(wheel) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(name).decode("utf-8"))
+    wanted = list(metadata.get_all("Requires-Dist") or [])
+    seen: set[str] = set()
+    folder.mkdir()
+    while wanted:
+        requirement = Requirement(wanted.pop())
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        if canonicalize_name(requirement.name) in seen:
+            continue
+        seen.add(canonicalize_name(requirement.name))
+        dist = importlib.metadata.distribution(requirement.name)
+        assert dist.files, f"{requirement.name}: installed without a file list"
+        for top in {f.parts[0] for f in dist.files} - {"..", "__pycache__"}:
+            link = folder / top
+            if not link.exists():
+                link.symlink_to(Path(str(dist.locate_file(top))))
+        wanted += dist.requires or []
+    return folder
 
 
 def _fresh_user(tmp_path: Path) -> tuple[Path, dict[str, str]]:
