@@ -17,13 +17,17 @@ from bot.search.confidence import confidence
 from bot.search.fuse import fuse
 from bot.search.knobs import (
     CANDIDATES,
+    LATEST_AMONG,
     MEANING_CANDIDATES,
     MEANING_WEIGHT,
     MEANING_WEIGHT_SURE,
+    NARROWED_CONFIDENCE,
+    NARROWED_GAIN,
     PASSAGES_CHECKED,
     WORDS_SURE,
 )
 from bot.search.meaning import MeaningSearcher, int8_scores
+from bot.search.narrow import Names, Narrowing, parse_question, without
 from bot.search.words import QueryTerm, Vocabulary, WordSearcher
 from bot.semantic import Embedder
 from bot.store import CatalogEntry, Store
@@ -64,6 +68,7 @@ class SearchEngine:
         self.min_confidence = min_confidence
         self.words = WordSearcher(store, catalog, vocabulary)
         self.meaning = meaning
+        self.names = Names(catalog.entries)
 
     @classmethod
     async def load(
@@ -89,28 +94,44 @@ class SearchEngine:
 
     async def find(self, query: str, limit: int = 10) -> Found:
         """The search result, with the articles read to rank it (hits among them)."""
-        words = await self.words.search(query, CANDIDATES)
+        narrowing, names = self._narrowing(query)
+        narrowed = bool(names) or narrowing.dated
+        topic = without(narrowing.topic, [p for p, _ in names]) if narrowed else narrowing.topic
+        text = topic if narrowed or narrowing.latest else query
+        words = await self.words.search(query, CANDIDATES, text=text)
         sure = bool(words.ranked) and words.confidence[words.ranked[0][0]] >= WORDS_SURE
-        meaning = await self._meaning(query, [i for i, _ in words.ranked])
-        if not words.ranked and not meaning.ranked:
-            return Found(self._nothing(query, words.terms))
+        meaning = await self._meaning(text or query, [i for i, _ in words.ranked])
         weight = MEANING_WEIGHT_SURE if sure else MEANING_WEIGHT
         fused = _fused(words.ranked, meaning, weight)
+        if narrowed:
+            fused = self._narrow(fused, narrowing, [n for _, n in names], limit)
+        if not fused:
+            return Found(self._nothing(query, words.terms))
         head = [i for i, _ in fused[: max(limit, PASSAGES_CHECKED)]]
         passages = await self._passages(meaning, head[:PASSAGES_CHECKED])
-        if passages:  # a passage nearer than its article's own vector: rank again by it
+        if passages and not narrowed:  # a passage nearer than its article's vector
             fused = _fused(words.ranked, meaning, weight)
             head = [i for i, _ in fused[: max(limit, PASSAGES_CHECKED)]]
-        unread = [i for i in head if i not in words.confidence]
+        unread = [i for i in head if i not in words.texts]  # ranked on titles alone so far
         for article in await self.store.get_articles(unread):
             words.texts[article.id] = article
             words.confidence[article.id] = self.words.confidence(query, words.terms, article)
         scores = dict(fused)
+        sure_of = {
+            i: confidence(words.confidence.get(i, 0.0), meaning.cosines.get(i)) for i in head
+        }
+        if narrowed:  # fitting who, where and when asked is itself evidence
+            has_topic = any(t.trust > 0 for t in words.terms)
+            sure_of = {
+                i: max(c + NARROWED_GAIN, 0.0 if has_topic else NARROWED_CONFIDENCE)
+                for i, c in sure_of.items()
+            }
+        if narrowing.latest:
+            head = self._newest_first(head, sure_of)
         ranked = [(i, scores[i]) for i in head if self.catalog.get(i) is not None]
         if not ranked:
             return Found(self._nothing(query, words.terms))
-        best = ranked[0][0]
-        best_confidence = confidence(words.confidence.get(best, 0.0), meaning.cosines.get(best))
+        best_confidence = min(1.0, sure_of[ranked[0][0]])
         hits = tuple(
             Hit(i, entry.source, entry.title, round(score, 4))
             for i, score in ranked[:limit]
@@ -121,6 +142,54 @@ class SearchEngine:
             return Found(SearchResult(query, False, round(best_confidence, 4), (), nearest))
         result = SearchResult(query, True, round(best_confidence, 4), hits)
         return Found(result, words.texts, passages)
+
+    def _narrowing(self, query: str) -> tuple[Narrowing, list[tuple[str, str]]]:
+        """The question's who/where/when, and its phrases that name a known (phrase, name)."""
+        narrowing = parse_question(query)
+        names = [found for p in narrowing.phrases if (found := self.names.match(p)) is not None]
+        return narrowing, names
+
+    def _narrow(
+        self, fused: list[tuple[str, float]], narrowing: Narrowing, names: list[str], limit: int
+    ) -> list[tuple[str, float]]:
+        """The candidates that fit who, where and when; when fewer than `limit` do, the
+        newest articles that fit follow them."""
+
+        def fits(article_id: str) -> bool:
+            entry = self.catalog.get(article_id)
+            return entry is not None and narrowing.published_in(entry.published)
+
+        by_name: set[str] | None = None
+        for name in names:  # several names: an article by any of them
+            by_name = (by_name or set()) | set(self.names.articles(name))
+        inside = [(i, s) for i, s in fused if fits(i) and (by_name is None or i in by_name)]
+        if len(inside) >= limit:
+            return inside
+        taken = {i for i, _ in inside}
+        low = min((s for _, s in inside), default=0.0)
+        more: list[tuple[str, float]] = []
+        pool = (
+            [e.id for e in self.catalog.entries if e.id in by_name]
+            if by_name is not None
+            else (e.id for e in self.catalog.entries)
+        )
+        for article_id in pool:  # newest first
+            if article_id not in taken and fits(article_id):
+                more.append((article_id, low - 0.001 * (len(more) + 1)))
+                if len(inside) + len(more) >= limit:
+                    break
+        return inside + more
+
+    def _newest_first(self, head: list[str], sure_of: dict[str, float]) -> list[str]:
+        """ "The latest on X": of the candidates nearly as sure as the best, the newest first."""
+        if not head:
+            return head
+        bar = LATEST_AMONG * max(sure_of.get(i, 0.0) for i in head)
+        close = [i for i in head if sure_of.get(i, 0.0) >= bar]
+        close.sort(
+            key=lambda i: (e.published or "") if (e := self.catalog.get(i)) else "", reverse=True
+        )
+        return close + [i for i in head if i not in close]
 
     async def _meaning(self, query: str, word_candidates: list[str]) -> _Meaning:
         """The question's nearest articles by meaning, and the cosines of the words' own

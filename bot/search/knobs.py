@@ -50,3 +50,12 @@ MEANING_LOW = 0.4
 MEANING_HIGH = 0.7
 MEANING_CONFIDENCE_GAIN = 0.3  # at most this much confidence is added by meaning
 PASSAGES_CHECKED = 8  # best fused candidates whose passage vectors are read
+
+# -- who, where and when --------------------------------------------------------------------
+
+# An article that fits the person, source or date asked for gains this much confidence; with
+# no topic words left ("articles from Quanta") fitting is enough: it gets at least
+# NARROWED_CONFIDENCE.
+NARROWED_GAIN = 0.2
+NARROWED_CONFIDENCE = 0.7
+LATEST_AMONG = 0.8  # "the latest on X": the newest of the candidates this near the best

@@ -85,6 +85,8 @@ class CatalogEntry:
     topics: tuple[str, ...]
     published: str | None
     quality: int | None
+    # Who made it: the provider's name, then the authors ("by ...", "from ..." questions).
+    names: tuple[str, ...] = ()
 
 
 class Store:
@@ -167,16 +169,20 @@ class Store:
         return [(row[0], row[1]) for row in rows]
 
     async def catalog(self) -> list[CatalogEntry]:
-        sql = "SELECT id, source, title, topics, published, quality FROM articles"
+        sql = (
+            "SELECT id, source, title, topics, published, quality, "
+            "json_extract(data, '$.provider.name'), json_extract(data, '$.authors') FROM articles"
+        )
         async with self._reader.execute(sql) as cur:
             return [
                 CatalogEntry(
-                    id=row["id"],
-                    source=row["source"],
-                    title=row["title"],
-                    topics=tuple(t for t in row["topics"].split("\n") if t),
-                    published=row["published"],
-                    quality=row["quality"],
+                    id=row[0],
+                    source=row[1],
+                    title=row[2],
+                    topics=tuple(t for t in row[3].split("\n") if t),
+                    published=row[4],
+                    quality=row[5],
+                    names=_names(row[6], row[7]),
                 )
                 for row in await cur.fetchall()
             ]
@@ -403,6 +409,13 @@ class Store:
         async with (conn or self._reader).execute(sql) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
+
+
+def _names(provider: str | None, authors: str | None) -> tuple[str, ...]:
+    found = [provider] if provider else []
+    if authors and authors != "[]":
+        found += [a for a in json.loads(authors) if isinstance(a, str) and a]
+    return tuple(dict.fromkeys(found))
 
 
 async def _connect(path: str | Path) -> aiosqlite.Connection:

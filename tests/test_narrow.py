@@ -1,0 +1,97 @@
+"""Questions about who, where and when: parsed alone (a pure function), matched against the
+corpus's providers and authors, and answered over the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search import SearchEngine
+from bot.search.narrow import Names, parse_question, without
+from bot.store import CatalogEntry
+
+BACKPROP_QUANTA = "001_fb1d0d46ce0ecfe6.txt"  # Quanta Magazine, 2021
+DOPAMINE_RICHARDS = "002_060ea2ca1cd9a942.txt"  # The Conversation, by Blake Richards, 2020-02
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases", "topic"),
+    [
+        ("by Blake Richards", ("Blake Richards",), ""),
+        ("articles from Quanta", ("Quanta",), ""),
+        ("what did Wired publish about the brain", ("Wired",), "about the brain"),
+        ("Marc Anderson's blog post", ("Marc Anderson",), "blog"),
+        ("Visual Studio Magazine on low code", ("Visual Studio Magazine",), "on low code"),
+        ("who wrote the Quanta article about backpropagation", ("Quanta",), None),
+        ("how do dopamine neurons learn", (), "how do dopamine neurons learn"),
+    ],
+)
+def test_names_are_found_after_their_cues(
+    question: str, phrases: tuple[str, ...], topic: str | None
+) -> None:
+    narrowing = parse_question(question)
+
+    assert narrowing.phrases == phrases
+    if topic is not None:
+        assert without(narrowing.topic, narrowing.phrases) == topic
+
+
+def test_dates_and_latest_are_taken_out_of_the_topic() -> None:
+    in_year = parse_question("neuroscience articles in 2021")
+    assert (in_year.year, in_year.month, in_year.topic) == (2021, None, "neuroscience articles")
+    feb = parse_question("brain research from February 2020")
+    assert (feb.year, feb.month, feb.topic) == (2020, 2, "brain research")
+    assert feb.published_in("2020-02-24T17:51:00Z")
+    assert not feb.published_in("2020-03-01") and not feb.published_in(None)
+    since = parse_question("power apps news since 2020")
+    assert since.since and since.published_in("2021-05-01") and not since.published_in("2019-12")
+    latest = parse_question("the latest on Power Fx")
+    assert latest.latest and latest.topic == "Power Fx" and not latest.dated
+
+
+def _entry(number: int, *names: str) -> CatalogEntry:
+    return CatalogEntry(f"id{number}", f"{number}.md", f"T{number}", (), None, None, names)
+
+
+def test_names_match_known_providers_and_authors_closely_only() -> None:
+    names = Names(
+        [
+            _entry(1, "Quanta Magazine"),
+            _entry(2, "The Conversation", "Blake Richards"),
+            _entry(3, "Mr. Dang"),
+            _entry(4, "Smartable"),
+        ]
+    )
+
+    assert names.match("Blake Richards") == ("Blake Richards", "blake richards")
+    assert names.articles("blake richards") == ["id2"]
+    assert names.match("Quanta") == ("Quanta", "quanta magazine")
+    assert names.match("Mr Dang") == ("Mr Dang", "mr dang")
+    assert names.match("blake richard") == ("blake richard", "blake richards")  # a typo
+    # A phrase saying more than the name: only the name is taken out of the question.
+    assert names.match("Blake Richards deep linking") == ("Blake Richards", "blake richards")
+    assert names.match("art") is None  # inside "smartable", not a name
+    assert names.match("Wired") is None
+
+
+async def test_by_an_author_finds_their_article(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("by Blake Richards")
+
+    assert result.answered
+    assert result.hits[0].source == DOPAMINE_RICHARDS
+
+
+async def test_from_a_source_lists_only_its_articles(seed_engine: SearchEngine) -> None:
+    result = await seed_engine.search("articles from Quanta")
+
+    assert result.answered
+    assert result.hits[0].source == BACKPROP_QUANTA
+    assert all(h.source == BACKPROP_QUANTA for h in result.hits)
+
+
+async def test_a_year_narrows_the_topic_words(seed_engine: SearchEngine) -> None:
+    undated = await seed_engine.search("brains and deep learning")
+    dated = await seed_engine.search("brains and deep learning in 2021")
+
+    assert dated.answered
+    assert dated.hits[0].source == BACKPROP_QUANTA
+    assert {h.source for h in dated.hits} < {h.source for h in undated.hits}
