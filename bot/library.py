@@ -99,11 +99,13 @@ class Library:
         db_path: Path | None = None,
         progress: Progress | None = None,
         fill_mode: FillMode = "now",
+        embedder: Embedder | None = None,
     ) -> Library:
         """Open the database; on first use fill it from the configured corpus. With meaning
-        on, vectors missing are encoded as `fill_mode` says."""
+        on, vectors missing are encoded as `fill_mode` says. `embedder` replaces the
+        configured model (tests and benchmarks bring their own)."""
         # The model first: a missing extra is said before any database work.
-        embedder = question_embedder(settings)
+        embedder = embedder or question_embedder(settings)
         store = await Store.open(db_path or settings.db_path)
         try:
             if await store.last_reload() is None:
@@ -137,6 +139,11 @@ class Library:
             return
         self._filling = asyncio.create_task(self.fill_vectors(), name="articlebot-vectors")
         self._filling.add_done_callback(_log_fill)
+
+    async def wait_for_vectors(self) -> FillReport | None:
+        """The background fill's report once it ends (None when none is running)."""
+        task = self._filling
+        return await asyncio.shield(task) if task is not None else None
 
     async def pending_vectors(self) -> int | None:
         """How many articles still wait for vectors (None when meaning is off)."""
