@@ -66,6 +66,8 @@ def test_meaning_ranks_by_cosine_and_finds_neighbours_but_itself() -> None:
     assert [i for i, _ in ranked] == ["a", "b", "d"]
     assert abs(ranked[0][1] - 0.995) < 0.01  # int8 keeps cosines within a hundredth
     assert [i for i, _ in searcher.similar("a", 2)] == ["b", "d"]
+    some = searcher.cosines_of(_unit([[1, 0.1, 0]])[0], ["b", "missing", "a"])
+    assert list(some) == ["b", "a"] and some["a"] == ranked[0][1]
     assert searcher.similar("missing", 2) == []
 
 
