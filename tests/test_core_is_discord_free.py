@@ -16,6 +16,9 @@ CORE = [
     "bot.catalog",
     "bot.answer",
     "bot.render",
+    "bot.insights",
+    "bot.render_insights",
+    "bot.autoanswer",
     "bot.__main__",
 ]
 

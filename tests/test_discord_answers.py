@@ -8,8 +8,6 @@ ignored, the rate limit, a 403 turning auto-answer off (and /admin status saying
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -41,6 +39,7 @@ from tests.fake_discord import (
 from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.interactions import EPHEMERAL, UPDATE_MESSAGE
 from tests.fake_discord.models import BOT_USER_ID, CHANNEL_ID, GUILD_ID, TESTER_USER_ID
+from tests.log_waiter import LogWaiter, waiting_for_logs
 
 fail_on_error_logs = fake_fixtures.fail_on_error_logs
 start_articlebot = bot_harness.start_articlebot
@@ -88,38 +87,10 @@ async def articlebot_with_forum(
     return harness
 
 
-class LogWaiter(logging.Handler):
-    """Lets a test await a log line of the bot's, for outcomes that post nothing."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-        self._changed = asyncio.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-        self._changed.set()
-
-    async def wait_for(self, fragment: str) -> str:
-        async with asyncio.timeout(10.0):
-            while True:
-                found = next((line for line in self.lines if fragment in line), None)
-                if found is not None:
-                    return found
-                self._changed.clear()
-                await self._changed.wait()
-
-
 @pytest.fixture
 def bot_log() -> Iterator[LogWaiter]:
-    waiter = LogWaiter()
-    logger = logging.getLogger("bot.cogs.answers")
-    logger.addHandler(waiter)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield waiter
-    logger.removeHandler(waiter)
-    logger.setLevel(level)
+    with waiting_for_logs("bot.cogs.answers") as waiter:
+        yield waiter
 
 
 async def next_message_in(server: FakeDiscord, channel_id: int, since: int) -> Json:

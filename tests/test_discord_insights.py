@@ -42,6 +42,7 @@ from tests.fake_discord.interactions import (
     MESSAGE_COMPONENT,
     UPDATE_MESSAGE,
 )
+from tests.log_waiter import waiting_for_logs
 
 fake_discord = fake_fixtures.fake_discord
 fail_on_error_logs = fake_fixtures.fail_on_error_logs
@@ -388,3 +389,22 @@ async def test_a_vote_racing_a_page_turn_keeps_the_page_shown(
     assert vote_button(shown, helpful=True)["custom_id"] != stale
     back = await fake_discord.send_component(message_id, button(shown, "Previous")["custom_id"])
     assert votes((await back.response())["data"]) == ("Helpful (1)", "Not helpful (0)")
+
+
+@time_bound()
+async def test_the_daily_purge_runs_on_the_cog_s_clock(
+    start_articlebot: HarnessFactory, fake_discord: FakeDiscord
+) -> None:
+    harness = await start_articlebot(settings={"insights_retention_days": 30})
+    cog: Insights = harness.cog("Insights")  # type: ignore[assignment]
+    assert cog.purger.is_running() and cog.purger.seconds == 24 * 3600
+    await ask(fake_discord, DOPAMINE_QUESTION)
+    asked_at = cog.clock()
+
+    with waiting_for_logs("bot.cogs.insights") as logs:
+        cog.clock = lambda: asked_at + timedelta(days=31)
+        cog.purger.restart()  # the loop's next day, now
+        await logs.wait_for("purged 1 questions older than 30 days")
+
+    shown = await insights_report(fake_discord)
+    assert shown["embeds"][0]["description"].startswith("0 questions from")
