@@ -8,7 +8,12 @@ configured minimum the answer is "nothing found".
 
 from __future__ import annotations
 
-from bot.search.knobs import MEANING_CONFIDENCE_GAIN, MEANING_HIGH, MEANING_LOW
+from bot.search.knobs import (
+    MEANING_ALONE,
+    MEANING_CONFIDENCE_GAIN,
+    MEANING_HIGH,
+    MEANING_LOW,
+)
 
 
 def meaning_confidence(cosine: float | None) -> float:
@@ -20,5 +25,7 @@ def meaning_confidence(cosine: float | None) -> float:
 
 def confidence(words: float, cosine: float | None) -> float:
     """Both signals: meaning adds up to MEANING_CONFIDENCE_GAIN to the words' confidence,
-    so a question that shares few words with its article but means the same can pass."""
-    return min(1.0, words + MEANING_CONFIDENCE_GAIN * meaning_confidence(cosine))
+    so a question that shares few words with its article but means the same can pass; and
+    meaning alone, sure enough, is worth up to MEANING_ALONE (an article sharing no word)."""
+    meaning = meaning_confidence(cosine)
+    return min(1.0, max(words + MEANING_CONFIDENCE_GAIN * meaning, MEANING_ALONE * meaning))

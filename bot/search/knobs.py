@@ -53,6 +53,8 @@ WORDS_SURE = 0.6  # the words' confidence above which they are sure
 MEANING_LOW = 0.3
 MEANING_HIGH = 0.7
 MEANING_CONFIDENCE_GAIN = 0.3  # at most this much confidence is added by meaning
+MEANING_ALONE = 0.0  # meaning alone at MEANING_HIGH is worth this much (0.55-0.7 tried: cost
+# one unanswerable question on the tuning half, answered no paraphrase more)
 PASSAGES_CHECKED = 8  # best fused candidates whose passage vectors are read
 
 # -- who, where and when --------------------------------------------------------------------
