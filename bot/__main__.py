@@ -26,11 +26,13 @@ from bot.render_insights import insights_text
 from bot.search import SearchEngine
 from bot.semantic import MiniLM, SemanticUnavailable
 from bot.settings import ConfigError, Settings, load_settings
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store.changes import Progress
 from bot.vectors import fill
 
 log = logging.getLogger("bot")
+
+EXIT_STORE = 1  # the database cannot be opened or written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,12 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    if args.command == "run":
-        from bot.client import run  # Discord is only needed here
-
-        return run(settings)
     try:
+        if args.command == "run":
+            from bot.client import run  # Discord is only needed here
+
+            return run(settings)
         return asyncio.run(args.handler(args, settings))
+    except StoreError as exc:  # the database cannot be used: the line says what to do
+        print(f"articlebot: {exc}", file=sys.stderr)
+        return EXIT_STORE
     except SemanticUnavailable as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return 2

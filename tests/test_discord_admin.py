@@ -254,7 +254,8 @@ async def test_a_failed_reload_keeps_the_old_corpus_serving_and_says_so(
         blocker.close()
     embed = shown["embeds"][0]
     assert embed["title"] == "Reload failed"
-    assert embed["description"].startswith("OperationalError: database is locked")
+    assert embed["description"].startswith("StoreWriteError: ")
+    assert "is locked by another process (a reload?): nothing was changed" in embed["description"]
     assert embed["description"].endswith(
         "Nothing changed: the previous corpus (5 articles) is still serving."
     )

@@ -28,8 +28,15 @@ from bot.store.autoanswer import AutoAnswerStore
 from bot.store.changes import ChangeScan, FileState, KnownFile, Progress, display_path
 from bot.store.digests import DigestStore
 from bot.store.embeddings import EmbeddingStore
+from bot.store.errors import (
+    StoreError,
+    StoreOpenError,
+    StoreWriteError,
+    open_problem,
+    write_problem,
+)
 from bot.store.insights import InsightsStore
-from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate
+from bot.store.schema import FTS_COLUMNS, FTS_WEIGHTS, migrate, prepare
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,16 @@ _ADD_TERMS = (
 )
 
 
+__all__ = [
+    "CatalogEntry",
+    "NotFoundError",
+    "Store",
+    "StoreError",
+    "StoreOpenError",
+    "StoreWriteError",
+]
+
+
 class NotFoundError(LookupError):
     """No article with that id."""
 
@@ -90,7 +107,10 @@ class CatalogEntry:
 
 
 class Store:
-    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection) -> None:
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, path: Path
+    ) -> None:
+        self.path = path
         self._reader = reader
         self._writer = writer
         self._reload_lock = asyncio.Lock()
@@ -104,19 +124,37 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        """Open (creating or migrating when needed) the database at `path`.
+
+        An up-to-date database is opened without writing anything, so readers start even
+        while another process holds a reload's write lock. StoreOpenError says why not.
+        """
         if str(path) == ":memory:":
             conn = await _connect(":memory:")
             await migrate(conn)
-            return cls(conn, conn)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
-        # Only takes on a new file (before its first table): a reload's freed pages can then
-        # be given back, so the file does not keep the space of replaced index segments.
-        await writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        await writer.execute("PRAGMA journal_mode = WAL")
-        await migrate(writer)
-        reader = await _connect(path)
-        return cls(reader, writer)
+            return cls(conn, conn, Path(":memory:"))
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreOpenError(open_problem(path, exc)) from exc
+        opened: list[aiosqlite.Connection] = []
+        try:
+            # On a plain connection in a thread: a file that cannot be opened then leaves
+            # no aiosqlite thread behind to keep the process alive.
+            await asyncio.to_thread(prepare, path)
+            opened.append(await _connect(path))
+            opened.append(await _connect(path))
+        except BaseException as exc:
+            # An open connection's thread would keep the process alive for ever.
+            for conn in opened:
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StoreOpenError(open_problem(path, exc)) from exc
+            raise
+        writer, reader = opened
+        return cls(reader, writer, path)
 
     async def close(self) -> None:
         await self._reader.close()
@@ -230,6 +268,8 @@ class Store:
                     report = await self._apply(scan, batches, first)
                     report.duration_s = time.perf_counter() - started
                     await self._save_report(report)
+            except sqlite3.OperationalError as exc:  # disk full, locked, read-only, I/O
+                raise StoreWriteError(write_problem(self.path, exc)) from exc
             finally:
                 with contextlib.suppress(ValueError):  # still running in its thread: it ends
                     batches.close()  # stops the parser processes of a scan cut short
@@ -291,7 +331,9 @@ class Store:
             await self._set_meta("parser_version", str(ingest.PARSER_VERSION))
             await db.commit()
         except BaseException:
-            await db.rollback()
+            # A rollback that fails too (the disk is gone) must not hide why.
+            with contextlib.suppress(sqlite3.Error):
+                await db.rollback()
             raise
         if report.added or report.updated or report.removed:
             # Each step of the pragma frees one page; sqlite3's execute steps a statement

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import aiosqlite
+
+from bot.store.errors import StoreOpenError
 
 # Column weights for bm25(), in FTS column order: title, summary, topics, body, provider, related.
 FTS_WEIGHTS = (10.0, 4.0, 6.0, 1.0, 2.0, 2.0)
@@ -170,8 +175,39 @@ CREATE TABLE embeddings (
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
+def prepare(path: Path) -> None:
+    """Make the database file at `path` ready: refuse one that is not ours or is newer
+    than this code, make a new one WAL, migrate an old one. An up-to-date database is
+    only read, so this never waits for another process's write lock."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreOpenError(
+                f"{path} has schema version {version}, newer than this articlebot knows "
+                f"({len(MIGRATIONS)}): upgrade articlebot, or give another database (--db "
+                "or ARTICLEBOT_DB)"
+            )
+        if version == 0:
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StoreOpenError(
+                    f"{path} is an SQLite database of something else (tables, but no "
+                    "articlebot schema): give another file (--db or ARTICLEBOT_DB)"
+                )
+            # Only takes on a new file (before its first table): a reload's freed pages
+            # can then be given back, so the file does not keep replaced index segments.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    finally:
+        conn.close()
+
+
 async def migrate(conn: aiosqlite.Connection) -> int:
-    """Bring the schema up to the newest version; returns that version."""
+    """Bring an in-memory database's schema up to the newest version (files: `prepare`)."""
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     version = row[0] if row else 0
