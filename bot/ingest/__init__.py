@@ -9,6 +9,8 @@ from bot.ingest.detect import detect_shape
 from bot.ingest.errors import ArticleRemoved, IngestError
 from bot.ingest.parse import (
     PARSER_VERSION,
+    CorpusEntry,
+    corpus_entries,
     corpus_sources,
     iter_corpus_files,
     parse_bytes,
@@ -20,8 +22,10 @@ __all__ = [
     "MAX_FILE_BYTES",
     "PARSER_VERSION",
     "ArticleRemoved",
+    "CorpusEntry",
     "IngestError",
     "article_id",
+    "corpus_entries",
     "corpus_sources",
     "detect_shape",
     "iter_corpus_files",

@@ -20,6 +20,9 @@ SHAPE = "frontmatter"
 _OPENING = re.compile(r"\A\s*?^---[ \t]*$", re.MULTILINE)
 # Excerpts some sources ship before anyone wrote one; not a summary of anything.
 _PLACEHOLDER_EXCERPTS = frozenset({"placeholder", "tbd", "todo", "lorem ipsum", "n/a", "none"})
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+_INT64_LIMIT = 2**63  # SQLite INTEGER is 64-bit signed
 _PROFILE_LINKS = (("twitter", "Twitter"), ("linkedin", "LinkedIn"), ("website", "Website"))
 
 
@@ -208,12 +211,13 @@ def _profile_links(meta: dict[str, Any]) -> tuple[Link, ...]:
 
 
 def _integer(value: object) -> int | None:
+    """A score as an integer SQLite can store; anything else (text, "²", 10**20) is absent."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+        value = int(value)
+    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, int) and -_INT64_LIMIT <= value < _INT64_LIMIT:
+        return value
     return None

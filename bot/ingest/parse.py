@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ingest import frontmatter_doc, plaintext, scraped
@@ -14,7 +16,7 @@ from bot.models import Article
 
 # Bump when a parser extracts something new: the next reload then re-parses every file,
 # even those whose content did not change.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 _PARSERS: dict[Shape, Callable[[str, str], Article]] = {
     "frontmatter": frontmatter_doc.parse,
@@ -43,16 +45,30 @@ def parse_text(text: str, source: str) -> Article:
 
 
 def iter_corpus_files(root: Path) -> Iterator[Path]:
-    """Every regular file under `root`, sorted, skipping hidden files and folders (.git)."""
+    """Every loadable file under `root`, sorted, skipping hidden files and folders (.git)."""
     return (Path(path) for _, path in corpus_sources(root))
 
 
 def corpus_sources(root: Path) -> list[tuple[str, str]]:
-    """(source, path) of every regular file under `root`, sorted by source: the source is
-    the path relative to `root` with "/" separators. Hidden files and folders (.git) are
-    skipped; symlinked folders are not followed. Plain strings and scandir, as a reload
-    of 100,000 unchanged files is mostly this walk."""
-    found: list[tuple[str, str]] = []
+    """(source, path) of every loadable file under `root` (see corpus_entries)."""
+    return [(e.source, e.path) for e in corpus_entries(root) if e.problem is None]
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusEntry:
+    source: str  # the path relative to the corpus, "/"-separated
+    path: str  # what to read: the file, or the corpus file a symlink leads to
+    problem: str | None = None  # why it is not loaded (reported as the file's failure)
+
+
+def corpus_entries(root: Path) -> list[CorpusEntry]:
+    """Every file under `root`, sorted by source. Hidden files and folders (.git) are
+    skipped. A symlink is followed only to a file inside the corpus: one that leads out
+    (to /etc/passwd), is broken or loops is an entry with a problem, as is a name that is
+    not UTF-8. Symlinked folders are not walked (one inside the corpus adds nothing).
+    Plain strings and scandir, as a reload of 100,000 unchanged files is mostly this walk."""
+    found: list[CorpusEntry] = []
+    real_root = os.path.realpath(root)
     folders = [("", os.fspath(root))]
     while folders:
         prefix, folder = folders.pop()
@@ -64,9 +80,49 @@ def corpus_sources(root: Path) -> list[tuple[str, str]]:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file():
-                    found.append((prefix + entry.name, entry.path))
-    found.sort()
+                source = prefix + entry.name
+                if not _is_utf8(entry.name):
+                    found.append(CorpusEntry(_printable(source), entry.path, _NOT_UTF8))
+                elif entry.is_symlink():
+                    linked = _follow(entry.path, real_root)
+                    if linked is not None:
+                        found.append(CorpusEntry(source, *linked))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{source}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(CorpusEntry(source, entry.path))
+    found.sort(key=lambda e: e.source)
     return found
+
+
+_NOT_UTF8 = "file name is not UTF-8: rename it"
+
+
+def _is_utf8(name: str) -> bool:
+    # os.scandir gives undecodable bytes as lone surrogates.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def _follow(link: str, real_root: str) -> tuple[str, str | None] | None:
+    """(path to read, problem) of a symlink; None for a link to a folder of the corpus."""
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return link, "symlink loop: not followed"
+        return link, f"broken symlink ({exc.strerror or exc}): not followed"
+    if os.path.commonpath([target, real_root]) != real_root:
+        return link, f"symlink to {target}, outside the corpus: not followed"
+    if os.path.isdir(target):
+        return None
+    if not os.path.isfile(target):
+        return link, "symlink to something that is not a regular file: not followed"
+    return target, None

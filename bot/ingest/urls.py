@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 _WHITESPACE = re.compile(r"\s")
 
@@ -16,8 +16,8 @@ def site_base(*candidates: object) -> str | None:
         value = candidate.strip()
         if "://" not in value and not value.startswith("/"):
             value = f"https://{value}"
-        parts = urlsplit(value)
-        if parts.scheme in ("http", "https") and _is_host(parts.hostname):
+        parts = _split(value)
+        if parts is not None and parts.scheme in ("http", "https") and _is_host(parts):
             return f"{parts.scheme}://{parts.netloc}"
     return None
 
@@ -34,15 +34,28 @@ def absolute_url(value: object, base: str | None = None) -> str | None:
     elif "://" not in url:
         if base is None or (not url.startswith("/") and ":" in url.split("/", 1)[0]):
             return None  # nothing to resolve against, or another scheme (mailto:, javascript:)
-        url = urljoin(base + "/", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unbalanced IPv6 bracket
-        return None
-    if parts.scheme not in ("http", "https") or not _is_host(parts.hostname):
+        try:
+            url = urljoin(base + "/", url)
+        except ValueError:
+            return None
+    parts = _split(url)
+    if parts is None or parts.scheme not in ("http", "https") or not _is_host(parts):
         return None
     return url
 
 
-def _is_host(hostname: str | None) -> bool:
+def _split(url: str) -> SplitResult | None:
+    """The parts of `url`, or None when it cannot be parsed (an unbalanced IPv6 bracket,
+    "http://[::1")."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 -- raises for a malformed bracketed host
+        parts.port  # noqa: B018 -- raises for a port out of range or not a number
+    except ValueError:
+        return None
+    return parts
+
+
+def _is_host(parts: SplitResult) -> bool:
+    hostname = parts.hostname
     return bool(hostname) and ("." in hostname or hostname == "localhost")

@@ -88,6 +88,27 @@ __all__ = [
 ]
 
 
+# What one file's row can raise when stored (a value SQLite refuses, a constraint); a
+# full disk or a lock is sqlite3.OperationalError and fails the whole reload instead.
+_ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    OverflowError,
+    ValueError,
+    TypeError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A parsed file to store, and the article id it replaces."""
+
+    key: tuple[str, str]  # (corpus, source)
+    state: FileState
+    previous: str | None
+
+
 class NotFoundError(LookupError):
     """No article with that id."""
 
@@ -354,9 +375,7 @@ class Store:
         `owners` (article id -> file) and `loaded` (file -> previous article id) are kept
         up to date here, across the batches of one reload.
         """
-        replaced: list[str] = []
-        rows: list[tuple[Any, ...]] = []
-        file_rows: list[tuple[Any, ...]] = []
+        writes: list[_Write] = []
         for state in parsed:
             key = (state.corpus, state.source)
             if state.status == "failed":
@@ -364,10 +383,7 @@ class Store:
                 report.failed.append(IngestFailure(display_path(*key), state.reason or ""))
                 continue
             previous = loaded.pop(key, None)
-            if previous is not None:
-                replaced.append(previous)
             row = state.row
-            article_id = row[0] if row is not None else None
             if row is not None:
                 owner = owners.get(row[0])
                 if owner is not None and owner != key:
@@ -375,25 +391,71 @@ class Store:
                     report.failed.append(IngestFailure(display_path(*key), reason))
                     term_delta.subtract(codec.row_terms(row))  # counted by the scan
                     continue
-                rows.append(row)
                 owners[row[0]] = key
-                (report.updated if previous else report.added).append(state.source)
-            file_rows.append(
-                (
-                    *key,
-                    state.size,
-                    state.mtime_ns,
-                    state.hash,
-                    article_id,
-                    state.status,
-                    state.reason,
-                )
-            )
-        for article_id in replaced:
-            term_delta.subtract(await self._terms_of(article_id))
+            writes.append(_Write(key, state, previous))
+        # Read before the rows go: what the replaced articles added to the vocabulary.
+        previous_terms = {
+            w.previous: await self._terms_of(w.previous) for w in writes if w.previous
+        }
+        refused = await self._write(writes)
+        for write in writes:
+            row = write.state.row
+            reason = refused.get(write.key)
+            if reason is not None:  # this file keeps what it had, as after a parse failure
+                report.failed.append(IngestFailure(display_path(*write.key), reason))
+                if row is not None:
+                    term_delta.subtract(codec.row_terms(row))
+                    if write.previous is None:
+                        owners.pop(row[0], None)
+                continue
+            if write.previous is not None:
+                term_delta.subtract(previous_terms[write.previous])
+            if row is not None:
+                (report.updated if write.previous else report.added).append(write.state.source)
+
+    async def _write(self, writes: list[_Write]) -> dict[tuple[str, str], str]:
+        """Store the batch; when one file's row cannot be stored, store the others one by
+        one and return why each refused file was (disk full and the like still raise)."""
         db = self._writer
-        await db.executemany(_FTS_DELETE, [(i,) for i in replaced])
-        await db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in replaced])
+        await db.execute("SAVEPOINT batch")
+        try:
+            await self._write_rows(writes)
+        except _ROW_ERRORS:
+            await db.execute("ROLLBACK TO batch")
+        else:
+            await db.execute("RELEASE batch")
+            return {}
+        refused: dict[tuple[str, str], str] = {}
+        for write in writes:
+            await db.execute("SAVEPOINT one")
+            try:
+                await self._write_rows([write])
+            except _ROW_ERRORS as exc:
+                await db.execute("ROLLBACK TO one")
+                detail = " ".join(str(exc).split())[:200]
+                refused[write.key] = f"cannot store ({type(exc).__name__}: {detail})"
+            await db.execute("RELEASE one")
+        await db.execute("RELEASE batch")
+        return refused
+
+    async def _write_rows(self, writes: Sequence[_Write]) -> None:
+        replaced = [(w.previous,) for w in writes if w.previous is not None]
+        rows = [w.state.row for w in writes if w.state.row is not None]
+        file_rows = [
+            (
+                *w.key,
+                w.state.size,
+                w.state.mtime_ns,
+                w.state.hash,
+                w.state.row[0] if w.state.row is not None else None,
+                w.state.status,
+                w.state.reason,
+            )
+            for w in writes
+        ]
+        db = self._writer
+        await db.executemany(_FTS_DELETE, replaced)
+        await db.executemany("DELETE FROM articles WHERE id = ?", replaced)
         await db.executemany(_INSERT_ARTICLE, rows)
         await db.executemany(_FTS_INSERT, [(row[0],) for row in rows])
         await db.executemany(_UPSERT_FILE, file_rows)

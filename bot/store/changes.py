@@ -97,9 +97,19 @@ class ChangeScan:
         seen: set[tuple[str, str]] = set()
 
         def examined() -> Iterator[FileState | _Unparsed | None]:
-            for corpus, source, path in files:
-                seen.add((corpus, source))
-                yield _check(corpus, source, path, self._known.get((corpus, source)))
+            for corpus, entry in files:
+                if entry.problem is not None:
+                    # Not marked seen: what such a file loaded before (a link that now
+                    # leads out of the corpus) is removed.
+                    yield _failed(corpus, entry.source, 0, 0, "", entry.problem)
+                    continue
+                seen.add((corpus, entry.source))
+                known = self._known.get((corpus, entry.source))
+                try:
+                    state = _check(corpus, entry.source, entry.path, known)
+                except Exception as exc:  # one file's problem, never the whole reload's
+                    state = _failed(corpus, entry.source, 0, 0, "", _unexpected("read", exc))
+                yield state
 
         batch: list[FileState] = []
         for done, state in enumerate(_parse_all(examined()), start=1):
@@ -124,15 +134,17 @@ class ChangeScan:
         )
 
 
-def _list_files(corpora: Sequence[Path], changes: Changes) -> Iterable[tuple[str, str, str]]:
-    """(corpus, source, path) of every file of the corpora."""
+def _list_files(
+    corpora: Sequence[Path], changes: Changes
+) -> Iterable[tuple[str, ingest.CorpusEntry]]:
+    """(corpus, entry) of every file of the corpora."""
     for root in corpora:
         if not root.is_dir():
             changes.missing_corpora.append(str(root))
             continue
         corpus = corpus_key(root)
-        for source, path in ingest.corpus_sources(root):
-            yield corpus, source, path
+        for entry in ingest.corpus_entries(root):
+            yield corpus, entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +240,22 @@ def _parse(item: _Unparsed) -> FileState:
         return FileState(corpus, source, size, mtime_ns, digest, "removed", reason=exc.reason)
     except ingest.IngestError as exc:
         return _failed(corpus, source, size, mtime_ns, digest, exc.reason)
-    # Computed here, in the worker, as they cost as much as a third of a parse.
-    row = codec.article_to_row(article, corpus)
-    terms = codec.row_terms(row)
+    except Exception as exc:  # a parser's bug costs this file, never the whole reload
+        return _failed(corpus, source, size, mtime_ns, digest, _unexpected("parse", exc))
+    try:
+        # Computed here, in the worker, as they cost as much as a third of a parse.
+        row = codec.article_to_row(article, corpus)
+        terms = codec.row_terms(row)
+    except Exception as exc:
+        return _failed(corpus, source, size, mtime_ns, digest, _unexpected("parse", exc))
     return FileState(corpus, source, size, mtime_ns, digest, "loaded", row, terms=terms)
+
+
+def _unexpected(step: str, exc: BaseException) -> str:
+    """A failure reason for an error no parser foresaw: what failed, and how."""
+    log.debug("cannot %s", step, exc_info=exc)
+    detail = " ".join(str(exc).split())[:200]
+    return f"cannot {step} ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def _check(
