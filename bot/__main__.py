@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import insights
 from bot.library import Library, bulk_embedder
@@ -50,7 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.client import run  # Discord is only needed here
 
             return run(settings)
-        return asyncio.run(args.handler(args, settings))
+        return asyncio.run(_until_signal(args.handler(args, settings)))
+    except Stopped as exc:
+        name = signal.Signals(exc.signum).name
+        print(
+            f"articlebot: stopped by {name} (an unfinished reload is rolled back: the "
+            "database keeps its previous corpus)",
+            file=sys.stderr,
+        )
+        return 128 + exc.signum
     except StoreError as exc:  # the database cannot be used: the line says what to do
         print(f"articlebot: {exc}", file=sys.stderr)
         return EXIT_STORE
@@ -59,6 +69,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+class Stopped(Exception):
+    """SIGINT or SIGTERM stopped the command."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+async def _until_signal(work: Coroutine[Any, Any, int]) -> int:
+    """Run a command until it ends or SIGINT/SIGTERM cancels it: a reload then rolls back,
+    its parser processes stop and the database closes on the way out."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not received:  # a second signal must not cut the rollback short
+            received.append(signum)
+            task.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
+            loop.add_signal_handler(signum, stop, signum)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        raise Stopped(received[0]) from None
 
 
 def _parser() -> argparse.ArgumentParser:

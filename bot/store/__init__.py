@@ -292,6 +292,7 @@ class Store:
             except sqlite3.OperationalError as exc:  # disk full, locked, read-only, I/O
                 raise StoreWriteError(write_problem(self.path, exc)) from exc
             finally:
+                scan.stop()  # a reload cut short (cancelled): its thread ends at the next file
                 with contextlib.suppress(ValueError):  # still running in its thread: it ends
                     batches.close()  # stops the parser processes of a scan cut short
             return report

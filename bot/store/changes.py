@@ -11,6 +11,10 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -90,6 +94,12 @@ class ChangeScan:
         self._corpora = corpora
         self._known = known
         self._progress = progress
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """End the scan early, from any thread: the batches end at the next file and the
+        parser processes are shut down (a reload cancelled by a signal)."""
+        self._stopped.set()
 
     def batches(self, size: int = 4 * PARSE_BATCH) -> Iterator[list[FileState]]:
         changes = self.changes
@@ -112,19 +122,19 @@ class ChangeScan:
                 yield state
 
         batch: list[FileState] = []
-        for done, state in enumerate(_parse_all(examined()), start=1):
-            if state is None:
-                changes.unchanged += 1
-            elif state.row is None and state.status == "touched":
-                changes.touched.append(state)
-            else:
-                changes.terms.update(state.terms)
-                batch.append(replace(state, terms=frozenset()) if state.terms else state)
-            if self._progress is not None:
-                self._progress(done, len(files))
-            if len(batch) >= size:
-                yield batch
-                batch = []
+        parsed = _parse_all(examined())
+        try:
+            for done, state in enumerate(parsed, start=1):
+                if self._stopped.is_set():
+                    return
+                self._take(state, batch)
+                if self._progress is not None:
+                    self._progress(done, len(files))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        finally:
+            parsed.close()  # shuts the parser processes down, also when stopped early
         if batch:
             yield batch
         # A missing directory (an unmounted volume, a typo) must not wipe what it had loaded.
@@ -132,6 +142,17 @@ class ChangeScan:
         changes.gone = sorted(
             key for key in self._known if key not in seen and key[0] not in missing
         )
+
+    def _take(self, state: FileState | None, batch: list[FileState]) -> None:
+        """Count an unchanged or touched file; put a parsed one in `batch`."""
+        changes = self.changes
+        if state is None:
+            changes.unchanged += 1
+        elif state.row is None and state.status == "touched":
+            changes.touched.append(state)
+        else:
+            changes.terms.update(state.terms)
+            batch.append(replace(state, terms=frozenset()) if state.terms else state)
 
 
 def _list_files(
@@ -182,7 +203,12 @@ def _parse_all(states: Iterable[FileState | _Unparsed | None]) -> Iterator[FileS
             if pool is None and len(held) < 2:
                 continue
             if pool is None:
-                pool = ProcessPoolExecutor(workers, mp_context=_worker_context())
+                pool = ProcessPoolExecutor(
+                    workers,
+                    mp_context=_worker_context(),
+                    initializer=_follow_parent,
+                    initargs=(os.getpid(),),
+                )
             in_flight.extend((_submit(pool, full), full) for full in held)
             held = []
             while len(in_flight) > 2 * workers:  # bound the bytes waiting in memory
@@ -220,6 +246,37 @@ def _result(future: Future[list[FileState]], batch: list[_Unparsed]) -> list[Fil
 def _worker_context() -> multiprocessing.context.BaseContext:
     # Scans run in a thread beside the event loop: forking a threaded process is unsafe.
     return multiprocessing.get_context("forkserver")
+
+
+def _follow_parent(parent: int) -> None:
+    """First thing in each parser process: leave Ctrl-C to the parent (it stops the pool),
+    and exit as soon as the parent is gone. A killed ingest (SIGKILL, OOM) would otherwise
+    leave its parsers, blocked on a queue, and the resource tracker running for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="follow-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)  # Linux: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd here: look every second instead
+        while _alive(parent):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)  # no cleanup to do: the parent owned the work
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process now has the number: ours is gone
+        return False
+    return True
 
 
 def _parse_batch(batch: list[_Unparsed]) -> list[FileState]:
