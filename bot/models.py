@@ -41,7 +41,7 @@ class Article:
 
     id: str
     source: str
-    shape: str  # "frontmatter", "plaintext" or "scraped"
+    shape: str  # "frontmatter", "html", "plaintext" or "scraped"
     title: str
     body: str = ""  # clean text, paragraphs separated by blank lines
     excerpt: str | None = None  # the source's own excerpt / bio, if any

@@ -41,10 +41,10 @@ def starts_with_frontmatter(text: str) -> bool:
 
 
 def parse(text: str, source: str) -> Article:
-    meta, body = _split(text, source)
+    meta, body, fm = _split(text, source)
     if _truthy(meta.get("removed")):
         raise ArticleRemoved(source, "removed: true in frontmatter")
-    title = inline_text(meta.get("title")) or inline_text(meta.get("name"))
+    title = _title(meta, fm)
     if not title:
         raise IngestError(source, "no title (frontmatter has no title or name)")
     provider_meta = _mapping(meta.get("provider")) or _mapping(meta.get("affiliation"))
@@ -76,7 +76,8 @@ def parse(text: str, source: str) -> Article:
     )
 
 
-def _split(text: str, source: str) -> tuple[dict[str, Any], str]:
+def _split(text: str, source: str) -> tuple[dict[str, Any], str, str]:
+    """The frontmatter as a mapping, the body, and the frontmatter's YAML text."""
     stripped = text.lstrip()
     try:
         fm, body = _HANDLER.split(stripped)
@@ -96,7 +97,32 @@ def _split(text: str, source: str) -> tuple[dict[str, Any], str]:
         meta = {}
     if not isinstance(meta, dict):
         raise IngestError(source, f"frontmatter is not a mapping (got {_yaml_kind(meta)})")
-    return meta, body
+    return meta, body, fm
+
+
+def _title(meta: dict[str, Any], fm: str) -> str:
+    """The title (or a profile's name) as written: `title: 1984`, `title: 2020-01-01` or
+    `title: yes` are text, not a number, a date or a truth value."""
+    for key in ("title", "name"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str | list | dict):
+            value = _scalar_texts(fm).get(key, value)
+        text = inline_text(value)
+        if text:
+            return text
+    return ""
+
+
+def _scalar_texts(fm: str) -> dict[str, str]:
+    """The top-level scalars of a YAML mapping as the text they were written as."""
+    node = yaml.compose(fm, Loader=yaml.CSafeLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        key.value: value.value
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)
+    }
 
 
 def _yaml_problem(exc: yaml.YAMLError, first_line: int) -> str:

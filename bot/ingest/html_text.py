@@ -34,7 +34,9 @@ _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # Unexpanded mail-merge fields ("{can-spam}", "{{ name }}") are template, not text.
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}|\{[\w-]+\}")
 _ALNUM = re.compile(r"[^\W_]")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphens and zero-width characters, and the bidirectional embeddings, overrides and
+# isolates (U+202A-202E, U+2066-2069), which make Discord show a title reversed.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def to_text(markup: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ingest import frontmatter_doc, plaintext, scraped
+from bot.ingest import frontmatter_doc, html_page, plaintext, scraped
 from bot.ingest.decode import decode, read_bytes
 from bot.ingest.detect import Shape, detect_shape
 from bot.ingest.errors import IngestError
@@ -16,10 +16,11 @@ from bot.models import Article
 
 # Bump when a parser extracts something new: the next reload then re-parses every file,
 # even those whose content did not change.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 _PARSERS: dict[Shape, Callable[[str, str], Article]] = {
     "frontmatter": frontmatter_doc.parse,
+    "html": html_page.parse,
     "scraped": scraped.parse,
     "plaintext": plaintext.parse,
 }
