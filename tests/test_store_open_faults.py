@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -132,6 +134,36 @@ def test_a_folder_that_cannot_be_created_says_which_parent(tmp_path: Path) -> No
         tmp_path.chmod(0o755)
 
     assert_one_line(done, f"to create {tmp_path / 'new'}, {tmp_path} must be writable")
+
+
+def can_mount_privately() -> bool:
+    """Whether this process may mount in a mount namespace of its own (root, unshare)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return False
+    probe = subprocess.run([unshare, "-m", "true"], capture_output=True, timeout=TIMEOUT_S)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not can_mount_privately(), reason="needs unshare -m (root) to mount")
+def test_a_read_only_filesystem_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    assert cli("ingest", "--db", str(folder / "a.sqlite3"), "--corpus", str(SEEDS)).returncode == 0
+    command = [sys.executable, "-m", "bot", "ask", "dopamine", "--db", str(folder / "a.sqlite3")]
+    # The folder, database and all, remounted read-only in a namespace of the command's own.
+    script = f'mount --bind -o ro "$1" "$1" && exec {shlex.join(command)}'
+
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(folder)],
+        cwd=ROOT,
+        env=environment_without_bot_settings(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+
+    assert_one_line(done, f"{folder} is on a read-only filesystem", "give a database path")
 
 
 def test_a_reload_holding_a_new_database_is_one_line_not_a_hang(tmp_path: Path) -> None:
