@@ -77,7 +77,7 @@ def compose_answer(
         query=query,
         confidence=confidence,
         summary=article.summary,
-        passage=_meant_passage(article, query, passage_part) or best_passage(article, query),
+        passage=_passage(article, query, passage_part),
         related=unique_links(article, [*own, *from_corpus]),
     )
 
@@ -102,6 +102,15 @@ def unique_links(article: Article, links: list[RelatedLink]) -> tuple[RelatedLin
 def _same_url(url: str) -> str:
     """A trailing slash does not make another page."""
     return url.strip().rstrip("/")
+
+
+def _passage(article: Article, query: str, part: int | None) -> str:
+    """The passage that answers: the words' own when it holds a word of the question (it is
+    marked in bold), else the passage meaning found nearest, if any."""
+    by_words = best_passage(article, query)
+    if "**" in by_words:  # escape_markdown leaves no other double asterisks
+        return by_words
+    return _meant_passage(article, query, part) or by_words
 
 
 def _meant_passage(article: Article, query: str, part: int | None) -> str:

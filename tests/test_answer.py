@@ -133,3 +133,18 @@ async def test_terminal_and_embed_renderings(seed_engine: SearchEngine) -> None:
     assert embed["url"].startswith("https://")
     assert_embed_within_limits(embed)
     assert embed["footer"]["text"].startswith("The Conversation · 2020-02-14")
+
+
+def test_the_passage_meaning_found_shows_only_when_the_words_point_nowhere() -> None:
+    body = (
+        "The opening talks about gardens. Roses need sun. Tulips come in spring. "
+        "Bulbs rest in winter.\n\nLater, dopamine signals a reward that beats the guess. "
+        "Neurons fire more. The brain learns from it. Predictions improve."
+    )
+    article = Article(id="x", source="x.md", shape="frontmatter", title="Notes", body=body)
+
+    by_words = compose_answer(article, "dopamine reward", 1.0, [], passage_part=1)
+    by_meaning = compose_answer(article, "chemical payoff surprise", 1.0, [], passage_part=2)
+
+    assert "**dopamine**" in by_words.passage  # the words' passage holds the question's word
+    assert by_meaning.passage.startswith("Later, dopamine signals")  # passage 2, from meaning
