@@ -13,14 +13,16 @@ ARG PIP_INDEX_URL=https://pypi.org/simple
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     ARTICLEBOT_CONFIG=/app/config/articlebot.toml \
     ARTICLEBOT_DB=/data/articlebot.sqlite3
 
 WORKDIR /app
 
-# A fixed uid/gid, so a bind-mounted /data can be chowned to it on the host.
-RUN groupadd --system --gid 10001 articlebot \
-    && useradd --system --uid 10001 --gid articlebot --home-dir /app \
+# A fixed uid/gid, so a bind-mounted /data can be chowned to it on the host. Not --system:
+# 10001 is above the system range, and useradd warns about it.
+RUN groupadd --gid 10001 articlebot \
+    && useradd --uid 10001 --gid articlebot --home-dir /app \
         --no-create-home --shell /usr/sbin/nologin articlebot \
     && mkdir /data \
     && chown articlebot:articlebot /data

@@ -154,3 +154,11 @@ def test_every_copied_path_exists_and_is_not_docker_ignored() -> None:
             assert not _ignored(source, patterns), f"COPY {source}: excluded by .dockerignore"
     for secret_or_bulk in (".git", ".venv", "data", "tests", ".secrets", "x.sqlite3"):
         assert _ignored(secret_or_bulk, patterns), f"{secret_or_bulk} would be sent to docker"
+
+
+def test_the_build_avoids_the_warnings_a_real_build_printed() -> None:
+    # Found by a real build: pip warns when it runs as root (the image is built as root,
+    # on purpose), and useradd --system warns about a uid above the system range.
+    assert "PIP_ROOT_USER_ACTION=ignore" in " ".join(args_of("ENV"))
+    runs = " ".join(args_of("RUN"))
+    assert "useradd" in runs and "--system" not in runs
