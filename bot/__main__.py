@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import insights
-from bot.library import Library, bulk_embedder
+from bot.embed import ModelError
+from bot.library import Library, bulk_embedder, question_embedder
 from bot.models import ReloadReport, SearchResult
 from bot.render import answer_text, nothing_found_text
 from bot.render_insights import insights_text
 from bot.search import SearchEngine
-from bot.semantic import MiniLM, SemanticUnavailable
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import Store, StoreError
 from bot.store.changes import Progress
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # the database cannot be used: the line says what to do
         print(f"articlebot: {exc}", file=sys.stderr)
         return EXIT_STORE
-    except SemanticUnavailable as exc:
+    except ModelError as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -166,7 +166,7 @@ async def _open(args: argparse.Namespace, settings: Settings) -> Library:
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     corpora = args.corpus or list(settings.corpus_dirs)
-    # The model first: a missing extra is said before any database work.
+    # The model first: a damaged model file is said before any database work.
     embedder = bulk_embedder(settings)
     async with await Store.open(args.db or settings.db_path) as store:
         report = await store.reload(corpora, progress=_progress_bar())
@@ -243,7 +243,8 @@ async def _insights(args: argparse.Namespace, settings: Settings) -> int:
         print("articlebot insights: --days must be at least 1", file=sys.stderr)
         return 2
     # Merging by meaning needs the model; only when the operator turned it on.
-    similar = insights.meaning_similarity(MiniLM()) if settings.semantic else None
+    embedder = question_embedder(settings)  # None with semantic off or without onnxruntime
+    similar = insights.meaning_similarity(embedder) if embedder else None
     merged_by = "meaning" if similar else "words"
     now = datetime.now(UTC)
     async with await Store.open(args.db or settings.db_path) as store:

@@ -23,8 +23,8 @@ from discord.ext import commands
 
 from bot.delivery import ReplyLost, deliver, is_rate_limit
 from bot.discord_logs import reconnects_in_one_line
+from bot.embed import ModelError
 from bot.library import Library
-from bot.semantic import SemanticUnavailable
 from bot.settings import ConfigError, Settings, read_token
 
 log = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ def run(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         print("articlebot: Discord refused the gateway intents the bot asked for", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    except SemanticUnavailable as exc:
+    except ModelError as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     except asyncio.CancelledError:  # stopped by SIGINT or SIGTERM, cleanly

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from bot.answer import build_answer
+from bot.embed import load_embedder
 from bot.models import Answer, Article, ReloadReport, SearchResult
 from bot.search import SearchEngine
-from bot.semantic import Embedder, MiniLM
+from bot.semantic import Embedder
 from bot.settings import Settings
 from bot.store import CatalogEntry, NotFoundError, Store
 from bot.store.changes import Progress
@@ -34,12 +35,14 @@ log = logging.getLogger(__name__)
 
 def question_embedder(settings: Settings) -> Embedder | None:
     """The model that encodes questions (one thread: the bot's other work needs a core)."""
-    return MiniLM() if settings.semantic else None
+    return load_embedder(settings.model_dir) if settings.semantic else None
 
 
 def bulk_embedder(settings: Settings) -> Embedder | None:
     """The model that encodes a corpus, on every core."""
-    return MiniLM(threads=os.cpu_count() or 1) if settings.semantic else None
+    if not settings.semantic:
+        return None
+    return load_embedder(settings.model_dir, threads=os.cpu_count() or 1)
 
 
 @dataclass(slots=True)
@@ -104,7 +107,7 @@ class Library:
         """Open the database; on first use fill it from the configured corpus. With meaning
         on, vectors missing are encoded as `fill_mode` says. `embedder` replaces the
         configured model (tests and benchmarks bring their own)."""
-        # The model first: a missing extra is said before any database work.
+        # The model first: a damaged model file is said before any database work.
         embedder = embedder or question_embedder(settings)
         store = await Store.open(db_path or settings.db_path)
         try:

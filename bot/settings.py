@@ -71,7 +71,8 @@ class Settings:
     shard_count: int | None = None
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
-    semantic: bool = False  # the optional semantic rerank (needs articlebot[semantic])
+    semantic: bool = True  # search by meaning beside the words (the shipped ONNX model)
+    model_dir: Path | None = None  # another model directory than the shipped one
     insights_retention_days: int = 90  # questions and votes older than this are purged daily
     # The privileged Message Content intent (off: the bot reads only messages that mention
     # it). On, auto-answer also reads a forum post's first message and text channels.
@@ -241,6 +242,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "min_confidence": ("ARTICLEBOT_MIN_CONFIDENCE", _fraction),
     "log_level": ("ARTICLEBOT_LOG_LEVEL", _log_level),
     "semantic": ("ARTICLEBOT_SEMANTIC", _bool),
+    "model_dir": ("ARTICLEBOT_MODEL_DIR", _path),
     "insights_retention_days": ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", _positive_int),
     "message_content": ("ARTICLEBOT_MESSAGE_CONTENT", _bool),
     "api_base": ("DISCORD_API_BASE", _optional_text),

@@ -13,6 +13,7 @@ CORE = [
     "bot.store",
     "bot.search",
     "bot.semantic",
+    "bot.embed",
     "bot.catalog",
     "bot.answer",
     "bot.render",

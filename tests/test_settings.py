@@ -19,7 +19,8 @@ db_path = "/srv/bot/db.sqlite3"
 corpus_dirs = ["/srv/a", "relative/b"]
 min_confidence = 0.25
 log_level = "debug"
-semantic = true
+semantic = false
+model_dir = "/srv/models/minilm"
 insights_retention_days = 30
 message_content = true
 
@@ -41,7 +42,8 @@ FULL_SETTINGS = Settings(
     corpus_dirs=(Path("/srv/a"), Path("relative/b")),
     min_confidence=0.25,
     log_level="DEBUG",
-    semantic=True,
+    semantic=False,
+    model_dir=Path("/srv/models/minilm"),
     insights_retention_days=30,
     message_content=True,
     api_base="http://127.0.0.1:3001/api/v10",
@@ -59,7 +61,8 @@ ENVIRONMENT = [
     ("ARTICLEBOT_CORPUS", "/c1:/c2", "corpus_dirs", (Path("/c1"), Path("/c2"))),
     ("ARTICLEBOT_MIN_CONFIDENCE", "0.75", "min_confidence", 0.75),
     ("ARTICLEBOT_LOG_LEVEL", "warning", "log_level", "WARNING"),
-    ("ARTICLEBOT_SEMANTIC", "no", "semantic", False),
+    ("ARTICLEBOT_SEMANTIC", "yes", "semantic", True),
+    ("ARTICLEBOT_MODEL_DIR", "/tmp/x/model", "model_dir", Path("/tmp/x/model")),
     ("ARTICLEBOT_INSIGHTS_RETENTION_DAYS", "14", "insights_retention_days", 14),
     ("ARTICLEBOT_MESSAGE_CONTENT", "off", "message_content", False),
     ("DISCORD_API_BASE", "http://h:1/api/v10", "api_base", "http://h:1/api/v10"),
