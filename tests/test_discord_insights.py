@@ -271,7 +271,7 @@ async def test_insights_merge_unanswered_questions_and_list_what_missed(
     [weeks] = [f["value"] for f in summary["fields"] if f["name"] == "By week (UTC)"]
     assert "6 asked · 33% answered · 33% helpful (3 votes)" in weeks
     unanswered = await page_titled(
-        fake_discord, shown, "Unanswered questions (near-duplicates merged by same meaning)"
+        fake_discord, shown, "Unanswered questions (near-duplicates merged by same words)"
     )
     lines = unanswered["description"].split("\n")
     assert lines[0].startswith("1. **3×** “")

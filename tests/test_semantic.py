@@ -136,9 +136,9 @@ async def test_vectors_are_kept_and_only_changed_articles_encoded_again(
         await store.close()
 
 
-def test_semantic_setting_is_on_by_default_and_reads_yes_and_no(tmp_path: Path) -> None:
-    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is True
-    assert load_settings(None, env={}).semantic is True
+def test_semantic_setting_reads_yes_and_no_and_names_a_model_dir(tmp_path: Path) -> None:
+    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is False
+    assert load_settings(None, env={}).semantic is False
     assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "no"}).semantic is False
     assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "1"}).semantic is True
     with pytest.raises(ConfigError, match="yes/no"):
@@ -208,7 +208,7 @@ def test_without_onnxruntime_the_cli_answers_with_words_and_says_so_in_one_line(
     (tmp_path / "words").mkdir()
     words_only = _cli_ask(tmp_path / "words", {"ARTICLEBOT_SEMANTIC": "0"})
     (tmp_path / "blocked").mkdir()
-    blocked = _cli_ask(tmp_path / "blocked", {}, blocked="onnxruntime")
+    blocked = _cli_ask(tmp_path / "blocked", {"ARTICLEBOT_SEMANTIC": "1"}, blocked="onnxruntime")
 
     assert words_only.returncode == 0, words_only.stderr
     assert blocked.returncode == 0, blocked.stderr
@@ -233,7 +233,7 @@ def _damaged_copy(tmp_path: Path) -> Path:
 
 def test_a_damaged_model_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     model_dir = _damaged_copy(tmp_path)
-    done = _cli_ask(tmp_path, {"ARTICLEBOT_MODEL_DIR": str(model_dir)})
+    done = _cli_ask(tmp_path, {"ARTICLEBOT_SEMANTIC": "1", "ARTICLEBOT_MODEL_DIR": str(model_dir)})
 
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
@@ -243,7 +243,9 @@ def test_a_damaged_model_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_model_dir_without_the_model_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    done = _cli_ask(tmp_path, {"ARTICLEBOT_MODEL_DIR": str(tmp_path / "nowhere")})
+    done = _cli_ask(
+        tmp_path, {"ARTICLEBOT_SEMANTIC": "1", "ARTICLEBOT_MODEL_DIR": str(tmp_path / "nowhere")}
+    )
 
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
