@@ -1,14 +1,14 @@
 """A 4.8 MB article (files up to 5 MB are accepted): /ask still quotes the passage that
 answers, deep inside it, while the bot keeps serving (issue 8.11).
 
-The work is bounded by a count (the sentences looked at), and the event loop's stalls are
-measured by a ticker beside the real bot; the bound on them is generous (today's code
-stalled it for over a second per question).
+The work is bounded by a count (the sentences looked at), not by a clock: a wall-clock bound
+on the event loop's stalls flaked on the shared 2-core machine (issue 11: no test asserts a
+time). Through the real bot, a member asking about another article while the huge one is
+being answered gets their answer too.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 from pathlib import Path
 
@@ -35,7 +35,6 @@ FILLER = (
 ).split()
 # The few hundred sentences around each query word's first occurrences, of ~50,000.
 MAX_SENTENCES_LOOKED_AT = 600
-STALL_BOUND_S = 0.5
 
 
 def huge_body(chars: int = HUGE_CHARS) -> str:
@@ -85,29 +84,6 @@ def test_a_huge_body_is_searched_in_pieces_without_losing_words_across_their_edg
     assert StemFinder({stem("neurons")}).found(inside) == {stem("neurons")}
 
 
-class LoopStalls:
-    """The longest the event loop went without running a 10 ms ticker, while it runs."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.01)
-            self.worst = max(self.worst, loop.time() - before - 0.01)
-
-    def __enter__(self) -> LoopStalls:
-        self._task = asyncio.create_task(self._tick())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-
-
 @time_bound(180)
 async def test_ask_quotes_the_passage_of_a_huge_article_and_the_bot_keeps_serving(
     start_articlebot: HarnessFactory, fake_discord: FakeDiscord, tmp_path: Path, body: str
@@ -117,12 +93,15 @@ async def test_ask_quotes_the_passage_of_a_huge_article_and_the_bot_keeps_servin
     assert (corpus / "huge.md").stat().st_size > HUGE_CHARS
     await start_articlebot(corpora=[SEEDS, corpus])
 
-    with LoopStalls() as stalls:
-        for _ in range(3):
-            interaction = await fake_discord.send_slash("ask", {"question": QUESTION})
-            message = await interaction.final_message(timeout=60)
-            [card] = message["embeds"]
-            assert card["title"] == TITLE
-            assert "ependymal glia rebuild the lost tissue" in repr(card)
-
-    assert stalls.worst < STALL_BOUND_S
+    # Three questions about the huge article and one about a seed, all in flight at once.
+    huge_asks = [await fake_discord.send_slash("ask", {"question": QUESTION}) for _ in range(3)]
+    other_ask = await fake_discord.send_slash(
+        "ask", {"question": "What do dopamine neurons encode?"}
+    )
+    for interaction in huge_asks:
+        message = await interaction.final_message(timeout=60)
+        [card] = message["embeds"]
+        assert card["title"] == TITLE
+        assert "ependymal glia rebuild the lost tissue" in repr(card)
+    other = await other_ask.final_message(timeout=60)
+    assert "dopamine" in repr(other["embeds"]).lower()
