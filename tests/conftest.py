@@ -41,6 +41,10 @@ def _repository_entries() -> set[str]:
                 path = Path(entry.path)
                 if entry.name in _NOT_WATCHED_NAMES or path in _NOT_WATCHED_PATHS:
                     continue
+                # Any virtual environment (a developer's second venv, tools' export venv):
+                # walking one's site-packages before and after every test is minutes a run.
+                if entry.is_dir(follow_symlinks=False) and (path / "pyvenv.cfg").exists():
+                    continue
                 found.add(path.relative_to(ROOT).as_posix())
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(path)
