@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +75,25 @@ def user_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             patch.setenv(var, str(base / var.lower()))
         yield base
+
+
+CLI_TIMEOUT_S = 180  # generous: the machine may be shared and busy
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, **popen: Any
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as an operator runs it: from the repository, with only the
+    settings `env` gives, its output captured, never left hanging."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**environment_without_bot_settings(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        **popen,
+    )
 
 
 def environment_without_bot_settings() -> dict[str, str]:

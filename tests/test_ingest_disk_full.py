@@ -8,12 +8,10 @@ import json
 import resource
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, SEEDS, environment_without_bot_settings
+from tests.conftest import SEEDS, run_cli
 
-TIMEOUT_S = 180
 ROOM_BYTES = 256 * 1024  # what the reload may add to the database before it is full
 
 
@@ -24,15 +22,7 @@ def cli(*args: str, limit: int | None = None) -> subprocess.CompletedProcess[str
         assert limit is not None
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=environment_without_bot_settings(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        preexec_fn=limited if limit is not None else None,
-    )
+    return run_cli(*args, preexec_fn=limited if limit is not None else None)
 
 
 def titles(db: Path) -> list[str]:

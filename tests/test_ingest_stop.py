@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS, environment_without_bot_settings
+from tests.conftest import ROOT, SEEDS, environment_without_bot_settings, run_cli
 
 TIMEOUT_S = 180  # generous: the machine may be shared and busy
 
@@ -75,20 +75,9 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def seeded_db(tmp_path: Path) -> Path:
     db = tmp_path / "a.sqlite3"
-    done = cli_run("ingest", "--db", str(db), "--corpus", str(SEEDS))
+    done = run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS))
     assert done.returncode == 0, done.stderr
     return db
-
-
-def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=environment_without_bot_settings(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
 
 
 @pytest.fixture
@@ -122,7 +111,7 @@ def ingesting(seeded_db: Path, big_corpus: Path) -> Iterator[tuple[subprocess.Po
 
 
 def titles(db: Path) -> list[str]:
-    done = cli_run("export", "--db", str(db))
+    done = run_cli("export", "--db", str(db))
     assert done.returncode == 0, done.stderr
     return [json.loads(line)["title"] for line in done.stdout.splitlines()]
 
@@ -147,7 +136,7 @@ def test_a_signal_stops_an_ingest_with_one_line_and_the_old_corpus(
     wait_for(lambda: not any(running(pid) for pid in helpers), "the parser processes to end")
     assert titles(seeded_db) == before
     # Nothing was left locked: the next reload runs.
-    again = cli_run("ingest", "--db", str(seeded_db), "--corpus", str(SEEDS))
+    again = run_cli("ingest", "--db", str(seeded_db), "--corpus", str(SEEDS))
     assert again.returncode == 0 and f"{len(before)} unchanged" in again.stdout, again.stderr
 
 

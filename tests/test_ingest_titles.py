@@ -5,25 +5,12 @@ Through `articlebot ingest` and `export` on real files."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, environment_without_bot_settings
+from tests.conftest import run_cli
 
 RLO, PDF, RLI, PDI = "\u202e", "\u202c", "\u2067", "\u2069"
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=environment_without_bot_settings(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def load(tmp_path: Path, files: dict[str, str]) -> dict[str, dict]:
@@ -32,10 +19,10 @@ def load(tmp_path: Path, files: dict[str, str]) -> dict[str, dict]:
     for name, text in files.items():
         (corpus / name).write_text(text, encoding="utf-8")
     db = str(tmp_path / "a.sqlite3")
-    done = cli("ingest", "--db", db, "--corpus", str(corpus))
+    done = run_cli("ingest", "--db", db, "--corpus", str(corpus))
     assert done.returncode == 0, done.stderr
     assert "0 failed" in done.stdout, done.stdout
-    exported = cli("export", "--db", db)
+    exported = run_cli("export", "--db", db)
     assert exported.returncode == 0, exported.stderr
     return {a["source"]: a for a in map(json.loads, exported.stdout.splitlines())}
 

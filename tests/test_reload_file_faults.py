@@ -7,36 +7,23 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.store.changes import PARSE_BATCH
-from tests.conftest import ROOT, environment_without_bot_settings
+from tests.conftest import run_cli
 
-TIMEOUT_S = 300
 BAD_URL = "http://[::1"  # an unbalanced IPv6 bracket: urlsplit raises ValueError
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=environment_without_bot_settings(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
-
-
 def ingest(db: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
-    done = cli("ingest", "--db", str(db), "--corpus", str(corpus))
+    done = run_cli("ingest", "--db", str(db), "--corpus", str(corpus))
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
     return done
 
 
 def exported(db: Path) -> dict[str, dict]:
-    done = cli("export", "--db", str(db))
+    done = run_cli("export", "--db", str(db))
     assert done.returncode == 0, done.stderr
     return {a["source"]: a for a in map(json.loads, done.stdout.splitlines())}
 
@@ -152,7 +139,7 @@ def test_a_row_the_database_refuses_is_that_files_failure(tmp_path: Path) -> Non
     for name in ("first", "cursed", "last"):
         (corpus / f"{name}.md").write_text(article(f"The {name} article"))
     db = tmp_path / "a.sqlite3"
-    assert cli("ingest", "--db", str(db), "--corpus", str(tmp_path / "empty")).returncode == 0
+    assert run_cli("ingest", "--db", str(db), "--corpus", str(tmp_path / "empty")).returncode == 0
     # The database itself refuses one row (as it would a value it cannot store).
     with sqlite3.connect(db) as conn:
         conn.execute(

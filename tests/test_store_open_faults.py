@@ -17,24 +17,12 @@ from typing import Any
 import pytest
 
 from bot.store.schema import MIGRATIONS
-from tests.conftest import ROOT, SEEDS, environment_without_bot_settings
+from tests.conftest import ROOT, SEEDS, environment_without_bot_settings, run_cli
 
 # Far longer than any of these commands takes; a hang (the fault) hits it.
 TIMEOUT_S = 120
 PR_CAPBSET_DROP = 24
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
-
-
-def cli(*args: str, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env={**environment_without_bot_settings(), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        **kw,
-    )
 
 
 def as_unprivileged() -> dict[str, Any]:
@@ -65,7 +53,7 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
     db = tmp_path / "notes.sqlite3"
     db.write_text("shopping list: eggs, milk\n")
 
-    done = cli("ask", "What do dopamine neurons encode?", "--db", str(db))
+    done = run_cli("ask", "What do dopamine neurons encode?", "--db", str(db))
 
     assert_one_line(done, f"{db} is not an SQLite database", "move it away")
     assert db.read_text() == "shopping list: eggs, milk\n"
@@ -73,11 +61,11 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
 
 def test_a_truncated_database_is_one_line(tmp_path: Path) -> None:
     whole = tmp_path / "whole.sqlite3"
-    assert cli("ingest", "--db", str(whole), "--corpus", str(SEEDS)).returncode == 0
+    assert run_cli("ingest", "--db", str(whole), "--corpus", str(SEEDS)).returncode == 0
     cut = tmp_path / "cut.sqlite3"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
 
-    done = cli("search", "dopamine", "--db", str(cut))
+    done = run_cli("search", "dopamine", "--db", str(cut))
 
     assert_one_line(done, f"{cut} is damaged", "move it away")
 
@@ -91,7 +79,7 @@ def test_a_database_newer_than_the_code_is_refused_untouched(tmp_path: Path) -> 
     before = db.read_bytes()
 
     for command in (["ask", "anything"], ["ingest", "--corpus", str(SEEDS)]):
-        done = cli(*command, "--db", str(db))
+        done = run_cli(*command, "--db", str(db))
         assert_one_line(
             done, f"schema version {len(MIGRATIONS) + 5}, newer than", "upgrade articlebot"
         )
@@ -106,7 +94,7 @@ def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path: Path) -> N
     conn.close()
     before = db.read_bytes()
 
-    done = cli("ingest", "--db", str(db), "--corpus", str(SEEDS))
+    done = run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS))
 
     assert_one_line(done, "database of something else")
     assert db.read_bytes() == before
@@ -118,7 +106,7 @@ def test_an_unwritable_folder_says_who_must_own_it(tmp_path: Path) -> None:
     folder.chmod(0o555)
     tmp_path.chmod(0o755)
 
-    done = cli("ask", "dopamine", "--db", str(folder / "a.sqlite3"), **as_unprivileged())
+    done = run_cli("ask", "dopamine", "--db", str(folder / "a.sqlite3"), **as_unprivileged())
 
     uid = os.getuid()
     assert_one_line(
@@ -129,7 +117,7 @@ def test_an_unwritable_folder_says_who_must_own_it(tmp_path: Path) -> None:
 def test_a_folder_that_cannot_be_created_says_which_parent(tmp_path: Path) -> None:
     tmp_path.chmod(0o555)
     try:
-        done = cli("ingest", "--db", str(tmp_path / "new" / "a.sqlite3"), **as_unprivileged())
+        done = run_cli("ingest", "--db", str(tmp_path / "new" / "a.sqlite3"), **as_unprivileged())
     finally:
         tmp_path.chmod(0o755)
 
@@ -149,7 +137,9 @@ def can_mount_privately() -> bool:
 def test_a_read_only_filesystem_is_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
-    assert cli("ingest", "--db", str(folder / "a.sqlite3"), "--corpus", str(SEEDS)).returncode == 0
+    assert (
+        run_cli("ingest", "--db", str(folder / "a.sqlite3"), "--corpus", str(SEEDS)).returncode == 0
+    )
     command = [sys.executable, "-m", "bot", "ask", "dopamine", "--db", str(folder / "a.sqlite3")]
     # The folder, database and all, remounted read-only in a namespace of the command's own.
     script = f'mount --bind -o ro "$1" "$1" && exec {shlex.join(command)}'
@@ -177,7 +167,7 @@ def test_a_reload_holding_a_new_database_is_one_line_not_a_hang(tmp_path: Path) 
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
-        done = cli("ask", "dopamine", "--db", str(db))
+        done = run_cli("ask", "dopamine", "--db", str(db))
     finally:
         holder.communicate("", timeout=TIMEOUT_S)
 
@@ -188,7 +178,7 @@ def test_run_with_an_unusable_database_exits_with_one_line(tmp_path: Path) -> No
     db = tmp_path / "bot.sqlite3"
     db.write_bytes(b"\x00" * 4096)
 
-    done = cli("run", env={"DISCORD_TOKEN": "not-a-real-token", "ARTICLEBOT_DB": str(db)})
+    done = run_cli("run", env={"DISCORD_TOKEN": "not-a-real-token", "ARTICLEBOT_DB": str(db)})
 
     assert_one_line(done, f"{db} is not an SQLite database")
 
@@ -214,7 +204,7 @@ def test_readers_answer_from_the_old_corpus_while_a_reload_holds_the_write_lock(
     tmp_path: Path, command: str
 ) -> None:
     db = tmp_path / "a.sqlite3"
-    assert cli("ingest", "--db", str(db), "--corpus", str(SEEDS)).returncode == 0
+    assert run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS)).returncode == 0
     # Another process's reload: inside its transaction every article is gone.
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_WRITE_LOCK, str(db), "wal"],
@@ -225,7 +215,7 @@ def test_readers_answer_from_the_old_corpus_while_a_reload_holds_the_write_lock(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         args = {"ask": ["What do dopamine neurons encode?"], "search": ["dopamine"]}
-        done = cli(command, *args.get(command, []), "--db", str(db))
+        done = run_cli(command, *args.get(command, []), "--db", str(db))
     finally:
         holder.communicate("", timeout=TIMEOUT_S)
 
