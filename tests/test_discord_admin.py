@@ -111,7 +111,15 @@ async def test_the_admin_group_is_hidden_from_members_by_default(
     assert int(group["default_member_permissions"]) == 1 << 5  # Manage Server
     assert group.get("contexts") in (None, [0])  # servers only
     subcommands = {o["name"] for o in group["options"]}
-    assert subcommands == {"reload", "status", "sync", "digest", "insights", "autoanswer"}
+    assert subcommands == {
+        "reload",
+        "status",
+        "sync",
+        "digest",
+        "insights",
+        "insights-forget",
+        "autoanswer",
+    }
 
 
 @time_bound()

@@ -219,7 +219,7 @@ async def test_a_vote_on_an_article_a_reload_removed_still_counts_and_shows(
 
 
 async def insights_report(server: FakeDiscord, **options: Any) -> Json:
-    interaction = await admin(server, "insights report", **options)
+    interaction = await admin(server, "insights", **options)
     return await interaction.final_message()
 
 
@@ -312,7 +312,7 @@ async def test_forget_erases_the_server_s_questions_and_votes(
     await click_vote(fake_discord, int(message["id"]), helpful=True)
     await ask(fake_discord, "kubernetes brains")
 
-    forget = await admin(fake_discord, "insights forget")
+    forget = await admin(fake_discord, "insights-forget")
 
     reply = await forget.response()
     assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
@@ -340,6 +340,9 @@ async def test_questions_older_than_the_retention_are_purged(
     cog.clock = lambda: asked_at + timedelta(days=29)
     shown = await insights_report(fake_discord)
     assert shown["embeds"][0]["description"].startswith("1 question from")
+    # `/admin insights days:7` looks only at the last week.
+    recent = await insights_report(fake_discord, days=7)
+    assert recent["embeds"][0]["description"].startswith("0 questions from")
 
     assert await cog.purge(asked_at + timedelta(days=30, seconds=1)) == 1
     shown = await insights_report(fake_discord)
@@ -353,7 +356,7 @@ async def test_a_member_without_manage_server_cannot_see_or_erase_insights(
     articlebot: BotHarness, fake_discord: FakeDiscord
 ) -> None:
     await ask(fake_discord, "kubernetes brains")
-    for command in ("insights report", "insights forget"):
+    for command in ("insights", "insights-forget"):
         refused = await admin(fake_discord, command, permissions=MEMBER_PERMISSIONS)
         reply = await refused.response()
         assert reply["data"]["flags"] & EPHEMERAL

@@ -1,5 +1,5 @@
 """What members asked and how they voted: keeping questions, counting votes, the daily
-retention purge, and /admin insights (report, forget).
+retention purge, /admin insights [days] and /admin insights-forget.
 
 Every vote click lands in `vote` through the VoteButton dynamic item, whether the view that
 showed it is live, timed out, or from before a restart. "Now" comes from `self.clock`, so
@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -64,7 +64,7 @@ class Insights(VoteHandler, commands.Cog):
         self.bot = bot
         self.clock: Clock = clock or utc_now
         self.view_timeout: float = DEFAULT_TIMEOUT
-        self.command_group = InsightsCommands(self)
+        self.admin_commands = (_insights_command(self), _forget_command(self))
         self.live_answers = LiveAnswers()  # /ask cards whose paging still works
 
     @property
@@ -80,7 +80,8 @@ class Insights(VoteHandler, commands.Cog):
         admin = self.bot.get_cog("Admin")
         if admin is None:
             raise RuntimeError("load bot.cogs.admin before bot.cogs.insights (/admin insights)")
-        admin.app_command.add_command(self.command_group)
+        for command in self.admin_commands:
+            admin.app_command.add_command(command)
         self.purger.start()
 
     async def cog_unload(self) -> None:
@@ -88,7 +89,8 @@ class Insights(VoteHandler, commands.Cog):
         self.bot.remove_dynamic_items(VoteButton)
         admin = self.bot.get_cog("Admin")
         if admin is not None:
-            admin.app_command.remove_command(self.command_group.name)
+            for command in self.admin_commands:
+                admin.app_command.remove_command(command.name)
 
     # -- keeping questions -----------------------------------------------------------------
 
@@ -201,46 +203,22 @@ class Insights(VoteHandler, commands.Cog):
         )
         return report, questions
 
-    async def status_fields(self, guild_id: int) -> list[tuple[str, str]]:
-        """Insights' part of /admin status."""
-        kept = await self.store.count(guild_id)
-        days = self.bot.settings.insights_retention_days
-        return [("Questions kept", f"{kept} (each for {days} days)")]
-
-
-class InsightsCommands(app_commands.Group):
-    """/admin insights: attached to the /admin group by `Insights.cog_load`."""
-
-    def __init__(self, cog: Insights) -> None:
-        super().__init__(name="insights", description="What members asked, and what missed.")
-        self.cog = cog
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return require_manage_guild(interaction)
-
-    @app_commands.command(
-        name="report", description="Unanswered questions, answers voted not helpful, trends."
-    )
-    @app_commands.describe(days="How many days back (default: everything kept)")
-    async def report(
-        self,
-        interaction: discord.Interaction,
-        days: app_commands.Range[int, 1, MAX_DAYS] | None = None,
-    ) -> None:
+    async def show_report(self, interaction: discord.Interaction, days: int | None) -> None:
+        """/admin insights: the report's pages, privately, with the raw rows as a CSV."""
         guild_id = _guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        period = days or self.cog.bot.settings.insights_retention_days
-        report, questions = await self.cog.report(guild_id, period)
+        period = days or self.bot.settings.insights_retention_days
+        report, questions = await self.report(guild_id, period)
         count, page = insights_pages(report)
         view = PagedListView(
-            interaction.user.id, count, lambda i: Page(page(i)), timeout=self.cog.view_timeout
+            interaction.user.id, count, lambda i: Page(page(i)), timeout=self.view_timeout
         )
         data = core.to_csv(questions).encode("utf-8")
         note = None
         if len(data) > CSV_MAX_BYTES:
             data = data[: data.rfind(b"\n", 0, CSV_MAX_BYTES) + 1]
             note = "The CSV was cut to 8 MB: use `articlebot insights --json` for everything."
-        name = f"insights-{guild_id}-{self.cog.clock():%Y%m%d}.csv"
+        name = f"insights-{guild_id}-{self.clock():%Y%m%d}.csv"
         view.message = await deliver(
             interaction,
             lambda: interaction.followup.send(
@@ -256,9 +234,9 @@ class InsightsCommands(app_commands.Group):
             "the insights report",
         )
 
-    @app_commands.command(name="forget", description="Erase this server's questions and votes.")
     async def forget(self, interaction: discord.Interaction) -> None:
-        removed = await self.cog.store.forget(_guild(interaction))
+        """/admin insights-forget: erase the server's questions and votes at once."""
+        removed = await self.store.forget(_guild(interaction))
         log.info("insights forgotten (guild_id=%s): %d questions", interaction.guild_id, removed)
         await interaction.response.send_message(
             f"Erased {removed} question{'s' * (removed != 1)} and their votes for this server. "
@@ -266,6 +244,42 @@ class InsightsCommands(app_commands.Group):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
+
+    async def status_fields(self, guild_id: int) -> list[tuple[str, str]]:
+        """Insights' part of /admin status."""
+        kept = await self.store.count(guild_id)
+        days = self.bot.settings.insights_retention_days
+        return [("Questions kept", f"{kept} (each for {days} days)")]
+
+
+def _insights_command(cog: Insights) -> app_commands.Command[Any, ..., None]:
+    """/admin insights [days], bound to this cog; attached to the /admin group at load."""
+
+    @app_commands.command(
+        name="insights", description="Unanswered questions, answers voted not helpful, trends."
+    )
+    @app_commands.describe(days="How many days back (default: everything kept)")
+    @app_commands.check(require_manage_guild)
+    async def insights(
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, MAX_DAYS] | None = None,
+    ) -> None:
+        await cog.show_report(interaction, days)
+
+    return insights
+
+
+def _forget_command(cog: Insights) -> app_commands.Command[Any, ..., None]:
+    """/admin insights-forget: its own command, as /admin insights cannot be a group too."""
+
+    @app_commands.command(
+        name="insights-forget", description="Erase this server's kept questions and votes."
+    )
+    @app_commands.check(require_manage_guild)
+    async def insights_forget(interaction: discord.Interaction) -> None:
+        await cog.forget(interaction)
+
+    return insights_forget
 
 
 def _guild(interaction: discord.Interaction) -> int:
