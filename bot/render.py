@@ -1,4 +1,10 @@
-"""Answers -> Discord embed dicts within Discord's limits, or plain text for a terminal."""
+"""Answers -> Discord embed dicts within Discord's limits, or plain text for a terminal.
+
+One answer card shows an article everywhere: `article_card` (linked title, summary, byline,
+image) is what /ask, a mention or forum reply (`answer_embed`, which adds the passage and
+related links) and each entry of the daily digest (`card_field`, the card folded into one
+field of a list) are made of, under the same limits.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +39,10 @@ SELECT_DESCRIPTION_MAX = 100
 SELECT_OPTIONS_MAX = 25
 PLACEHOLDER_MAX = 150
 
-SUMMARY_MAX = 700
+SUMMARY_MAX = 700  # an answer card's summary: a few sentences, the passage says the rest
+# A card folded into a list (the digest): a teaser to scan, and ten must share one embed.
+LISTED_SUMMARY_MAX = SUMMARY_MAX // 2
+LISTED_TITLE_MAX = 200  # a title inside a list entry: leaves room for its link and summary
 RELATED_SHOWN = 5
 ELLIPSIS = "…"
 
@@ -88,15 +97,25 @@ def related_lines(related: tuple[RelatedLink, ...], limit: int = RELATED_SHOWN) 
     return lines
 
 
-def answer_embed(answer: Answer) -> dict[str, Any]:
-    article = answer.article
-    embed: dict[str, Any] = {
+def article_card(article: Article, summary: str) -> dict[str, Any]:
+    """The answer card: the article's title linked to it, a summary, the byline, the image."""
+    card: dict[str, Any] = {
         "title": truncate(article.title, TITLE_MAX),
-        "description": truncate(escape_markdown(answer.summary), SUMMARY_MAX),
+        "description": truncate(escape_markdown(summary), SUMMARY_MAX),
         "fields": [],
     }
     if url := safe_url(article.url):
-        embed["url"] = url
+        card["url"] = url
+    if footer := byline(article):
+        card["footer"] = {"text": truncate(footer, FOOTER_MAX)}
+    if image := safe_url(article.image):
+        card["image"] = {"url": image}
+    return card
+
+
+def answer_embed(answer: Answer) -> dict[str, Any]:
+    """The card of the answering article, with the passage that answers and related links."""
+    embed = article_card(answer.article, answer.summary)
     if answer.passage:
         embed["fields"].append(
             {
@@ -109,11 +128,33 @@ def answer_embed(answer: Answer) -> dict[str, Any]:
         embed["fields"].append(
             {"name": "Related", "value": _join_within(lines, FIELD_VALUE_MAX), "inline": False}
         )
-    if footer := byline(article):
-        embed["footer"] = {"text": truncate(footer, FOOTER_MAX)}
-    if image := safe_url(article.image):
-        embed["image"] = {"url": image}
     return fit_embed(embed)
+
+
+def card_field(number: int, card: dict[str, Any], share: int) -> dict[str, Any]:
+    """`card` folded into one numbered field of a list, in at most `share` characters: the
+    byline names the field; the linked title, then the summary, fill it. The summary gives
+    way first, then the link (a very long URL leaves the title unlinked)."""
+    meta = card.get("footer", {}).get("text", "")
+    name = truncate(f"{number}. {meta}" if meta else f"{number}.", min(FIELD_NAME_MAX, share // 4))
+    room = min(FIELD_VALUE_MAX, share - len(name))
+    title = escape_markdown(truncate(card["title"], min(LISTED_TITLE_MAX, room // 3)))
+    value = linked_title(title or "Untitled", card.get("url"), room * 2 // 3)
+    limit = min(LISTED_SUMMARY_MAX, room - len(value) - 1)
+    if card.get("description") and limit >= 20:
+        value += "\n" + truncate(card["description"], limit)
+    return {"name": name, "value": value, "inline": False}
+
+
+def linked_title(title: str, url: str | None, limit: int) -> str:
+    """**[title](url)**, or **title** when the URL is unusable or longer than `limit`."""
+    url = safe_url(url, BUTTON_URL_MAX)
+    if url is not None:
+        # A parenthesis in the URL would end the markdown link early.
+        link = f"**[{title}]({url.replace('(', '%28').replace(')', '%29')})**"
+        if len(link) <= limit:
+            return link
+    return f"**{title}**"
 
 
 def fit_embed(embed: dict[str, Any]) -> dict[str, Any]:

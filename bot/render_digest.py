@@ -1,5 +1,8 @@
 """A day's digest -> one Discord embed dict within Discord's limits, and how to recognise it.
 
+Each article is its answer card (bot/render.py), folded into one field of the list, so the
+digest, /ask and the replies show an article the same way, under the same limits.
+
 The footer carries a stable marker with the local date: after a crash between sending and
 recording the message id, the bot finds its own digest in the channel's history by it.
 """
@@ -13,21 +16,18 @@ from typing import Any
 from bot.models import Article, DigestPost, DigestSettings
 from bot.render import (
     EMBED_TOTAL_MAX,
-    FIELD_NAME_MAX,
-    FIELD_VALUE_MAX,
     FIELDS_MAX,
+    LISTED_SUMMARY_MAX,
     TITLE_MAX,
+    article_card,
     byline,
+    card_field,
     fit_embed,
-    safe_url,
     truncate,
 )
-from bot.text import escape_markdown
 
 DIGEST_MARKER = "articlebot daily digest"
 DIGEST_COLOUR = 0x2B6CB0
-SUMMARY_MAX = 350  # per article: a digest is a list to scan, not the articles themselves
-_LINKED_TITLE_MAX = 200
 
 
 def digest_title(day: date | str) -> str:
@@ -44,16 +44,16 @@ def is_digest_footer(text: str | None, day: date | str) -> bool:
 
 
 def digest_embed(day: date | str, articles: Sequence[Article]) -> dict[str, Any]:
-    """The digest of `day`: one field per article (byline, linked title, short summary).
-
-    Each article gets an equal share of the 6,000 characters an embed may hold; within it
-    the summary gives way first, then the link (a very long URL leaves the title unlinked).
-    """
+    """The digest of `day`: one field per article, its answer card folded (byline, linked
+    title, short summary). Each article gets an equal share of the 6,000 characters an embed
+    may hold."""
     articles = list(articles)[:FIELDS_MAX]
     title = truncate(digest_title(day), TITLE_MAX)
     footer = digest_footer(day)
     share = (EMBED_TOTAL_MAX - len(title) - len(footer) - 50) // max(len(articles), 1)
-    fields = [_field(i, a, share) for i, a in enumerate(articles, start=1)]
+    fields = [
+        card_field(i, article_card(a, a.summary), share) for i, a in enumerate(articles, start=1)
+    ]
     embed: dict[str, Any] = {
         "title": title,
         "color": DIGEST_COLOUR,
@@ -63,18 +63,6 @@ def digest_embed(day: date | str, articles: Sequence[Article]) -> dict[str, Any]
     if not articles:
         embed["description"] = "No articles match this digest's topics."
     return fit_embed(embed)
-
-
-def _field(index: int, article: Article, share: int) -> dict[str, Any]:
-    meta = byline(article)
-    name = truncate(f"{index}. {meta}" if meta else f"{index}.", min(FIELD_NAME_MAX, share // 4))
-    room = min(FIELD_VALUE_MAX, share - len(name))
-    title = escape_markdown(truncate(article.title, min(_LINKED_TITLE_MAX, room // 3)))
-    value = _linked(title or "Untitled", article.url, room * 2 // 3)
-    limit = min(SUMMARY_MAX, room - len(value) - 1)
-    if article.summary and limit >= 20:
-        value += "\n" + truncate(escape_markdown(article.summary), limit)
-    return {"name": name, "value": value, "inline": False}
 
 
 def digest_text(day: date | str, articles: Iterable[Article]) -> str:
@@ -87,7 +75,7 @@ def digest_text(day: date | str, articles: Iterable[Article]) -> str:
         if article.url:
             lines.append(f"   {article.url}")
         if article.summary:
-            lines.append(f"   {truncate(article.summary, SUMMARY_MAX)}")
+            lines.append(f"   {truncate(article.summary, LISTED_SUMMARY_MAX)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -125,17 +113,6 @@ def status_fields(
     elif settings.last_error:
         fields.append(("Last digest problem", settings.last_error))
     return fields
-
-
-def _linked(title: str, url: str | None, limit: int) -> str:
-    """**[title](url)**, or **title** when the URL is unusable or longer than `limit`."""
-    url = safe_url(url, 512)
-    if url is not None:
-        # A parenthesis in the URL would end the markdown link early.
-        link = f"**[{title}]({url.replace('(', '%28').replace(')', '%29')})**"
-        if len(link) <= limit:
-            return link
-    return f"**{title}**"
 
 
 def _iso(day: date | str) -> str:

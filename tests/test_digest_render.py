@@ -6,7 +6,8 @@ import subprocess
 import sys
 from datetime import date
 
-from bot.models import Article, Provider
+from bot.models import Answer, Article, Provider
+from bot.render import answer_embed
 from bot.render_digest import (
     digest_embed,
     digest_footer,
@@ -44,6 +45,22 @@ def test_the_digest_has_a_dated_title_and_one_field_per_article() -> None:
         "What article 1 says, in two sentences. It is short."
     )
     assert not any(f["inline"] for f in embed["fields"])
+
+
+def test_each_entry_shows_the_article_as_its_answer_card_does() -> None:
+    # The same card as /ask and the replies: its byline, linked title and summary.
+    shown = article(1, title="Dopamine *and* reward", summary="Neurons [signal] errors.")
+    card = answer_embed(
+        Answer(article=shown, query="dopamine", confidence=1.0, summary=shown.summary, passage="")
+    )
+
+    [entry] = digest_embed(DAY, [shown])["fields"]
+
+    assert entry["name"] == f"1. {card['footer']['text']}" == "1. Wired · 2024-05-01"
+    assert entry["value"] == (
+        rf"**[Dopamine \*and\* reward]({card['url']})**" + "\n" + card["description"]
+    )
+    assert card["description"] == r"Neurons \[signal\] errors."
 
 
 def test_the_footer_is_a_stable_marker_of_the_local_day() -> None:
