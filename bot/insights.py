@@ -124,18 +124,29 @@ def merge_unanswered(
 ) -> list[Unanswered]:
     """Unanswered questions, near-duplicates counted together, most asked first.
 
-    Single-link grouping in time order: a question joins the first group holding one that
-    means the same. Quadratic, which is fine for one server's unanswered questions.
+    Single-link grouping: two questions that mean the same are in one group, and so are two
+    groups a later question means the same as (found with a union-find, so the grouping
+    does not depend on the order they were asked in). Quadratic, which is fine for one
+    server's unanswered questions.
     """
     texts = [" ".join(q.text.split()) for q in questions]
     same = (similar or word_similarity)(texts)
-    groups: list[list[int]] = []
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     for i in range(len(texts)):
-        home = next((g for g in groups if any(same(i, j) for j in g)), None)
-        if home is None:
-            groups.append([i])
-        else:
-            home.append(i)
+        for j in range(i):
+            if root(i) != root(j) and same(i, j):
+                parent[root(i)] = root(j)
+    by_root: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        by_root.setdefault(root(i), []).append(i)
+    groups = list(by_root.values())
     merged = []
     for group in groups:
         latest = max(group, key=lambda i: (questions[i].asked_at, i))

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot import insights
 from bot.__main__ import main
+from bot.embed import load_embedder
 from bot.models import AskedQuestion
 from bot.store import Store
 
@@ -84,6 +86,42 @@ def test_a_similarity_by_meaning_merges_what_words_do_not() -> None:
     assert len(insights.merge_unanswered(questions)) == 3
     merged = insights.merge_unanswered(questions, insights.meaning_similarity(Embedder()))
     assert [u.count for u in merged] == [2, 1]
+
+
+def test_a_question_that_links_two_groups_merges_them_whatever_the_order() -> None:
+    # "a" and "b" are alike only through "a b": asked last, it still makes one group.
+    def similar(texts: Sequence[str]) -> Callable[[int, int], bool]:
+        return lambda i, j: bool(set(texts[i].split()) & set(texts[j].split()))
+
+    questions = [asked("a", 2), asked("b", 1), asked("a b", 0)]
+
+    [merged] = insights.merge_unanswered(questions, similar)
+    assert (merged.question, merged.count, merged.variants) == ("a b", 3, ("b", "a"))
+
+
+def test_the_shipped_model_merges_what_the_words_alone_keep_apart() -> None:
+    embedder = load_embedder()  # bot/data/minilm, as the bot loads it
+    assert embedder is not None
+    texting = [
+        "How do I send text messages with Power Apps?",
+        "text messaging from PowerApps",
+        "send an SMS from a power app",
+        "powerapps sms",
+        "how do I text from my app",
+    ]
+    other = ["how do I email from my app", "Where can I park my bicycle overnight?"]
+    questions = [asked(t, days_ago=i) for i, t in enumerate([*texting, *other])]
+
+    by_words = insights.merge_unanswered(questions)
+    by_meaning = insights.merge_unanswered(questions, insights.meaning_similarity(embedder))
+
+    assert sorted(u.count for u in by_words) == [1, 1, 2, 3]
+    assert [(u.count, u.question) for u in by_meaning] == [
+        (5, texting[0]),  # the most recent wording (asked 0 days ago)
+        (1, other[0]),
+        (1, other[1]),
+    ]
+    assert set(by_meaning[0].variants) == set(texting[1:])
 
 
 def test_report_lists_missed_answers_most_asked_articles_and_weekly_rates() -> None:
