@@ -30,6 +30,7 @@ from bot.settings import ConfigError, Settings, read_token
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
+    "bot.cogs.timers",  # first: other cogs schedule their time-based work on it
     "bot.cogs.ask",
     "bot.cogs.browse",
     "bot.cogs.admin",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cogs.insights import Insights
+from bot.cogs.timers import Timers
 from bot.embed import MODEL_DIR, OnnxEmbedder
 from tests import bot_harness
 from tests.bot_harness import (
@@ -436,19 +437,24 @@ async def test_a_vote_racing_a_page_turn_keeps_the_page_shown(
 
 
 @time_bound()
-async def test_the_daily_purge_runs_on_the_cog_s_clock(
+async def test_the_daily_purge_runs_on_the_bot_s_timer_service(
     start_articlebot: HarnessFactory, fake_discord: FakeDiscord
 ) -> None:
-    harness = await start_articlebot(settings={"insights_retention_days": 30})
+    with waiting_for_logs("bot.cogs.insights") as logs:
+        harness = await start_articlebot(settings={"insights_retention_days": 30})
+        await logs.wait_for("insights purge done: 0 questions removed")  # once at start
     cog: Insights = harness.cog("Insights")  # type: ignore[assignment]
-    assert cog.purger.is_running() and cog.purger.seconds == 24 * 3600
+    timers: Timers = harness.cog("Timers")  # type: ignore[assignment]
+    [upcoming] = timers.pending("insights_purge")
+    assert timedelta(hours=23) < upcoming.when - cog.clock() <= timedelta(days=1)
     await ask(fake_discord, DOPAMINE_QUESTION)
-    asked_at = cog.clock()
+    later = cog.clock() + timedelta(days=31)
 
     with waiting_for_logs("bot.cogs.insights") as logs:
-        cog.clock = lambda: asked_at + timedelta(days=31)
-        cog.purger.restart()  # the loop's next day, now
+        cog.clock = timers.clock = lambda: later  # a month passes
+        timers.wake()
         await logs.wait_for("purged 1 questions older than 30 days")
 
+    assert [t.when for t in timers.pending("insights_purge")] == [later + timedelta(days=1)]
     shown = await insights_report(fake_discord)
     assert shown["embeds"][0]["description"].startswith("0 questions from")

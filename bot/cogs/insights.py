@@ -1,6 +1,9 @@
 """What members asked and how they voted: keeping questions, counting votes, the daily
 retention purge, /admin insights [days] and /admin insights-forget.
 
+The purge runs on the bot's one timer service (cogs/timers.py): once when the cog loads, then
+each run schedules the next a day later.
+
 Every vote click lands in `vote` through the VoteButton dynamic item, whether the view that
 showed it is live, timed out, or from before a restart. "Now" comes from `self.clock`, so
 tests drive the retention with `purge(now)`.
@@ -18,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import insights as core
 from bot.client import send_ephemeral
 from bot.cogs.admin import require_manage_guild
+from bot.cogs.timers import Timer, Timers
 from bot.delivery import ReplyLost, deliver
 from bot.library import AskOutcome
 from bot.models import AskedQuestion
@@ -46,6 +50,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 PURGE_INTERVAL = timedelta(days=1)
+PURGE_EVENT = "insights_purge"  # received as on_insights_purge_timer_complete
 MAX_DAYS = 3650
 CSV_MAX_BYTES = 8 * 1024 * 1024  # under the 10 MiB every server may upload
 STORE_ERRORS = (sqlite3.Error, ValueError)
@@ -75,17 +80,25 @@ class Insights(VoteHandler, commands.Cog):
     def retention(self) -> timedelta:
         return timedelta(days=self.bot.settings.insights_retention_days)
 
+    @property
+    def timers(self) -> Timers | None:
+        return self.bot.get_cog("Timers")  # type: ignore[return-value]
+
     async def cog_load(self) -> None:
+        if self.timers is None:
+            raise RuntimeError("load bot.cogs.timers before bot.cogs.insights (the purge)")
         self.bot.add_dynamic_items(VoteButton)
         admin = self.bot.get_cog("Admin")
         if admin is None:
             raise RuntimeError("load bot.cogs.admin before bot.cogs.insights (/admin insights)")
         for command in self.admin_commands:
             admin.app_command.add_command(command)
-        self.purger.start()
+        self.timers.create_timer(self.clock(), PURGE_EVENT)  # once ready, then daily
 
     async def cog_unload(self) -> None:
-        self.purger.cancel()
+        if self.timers is not None:  # else it was unloaded first, its timers with it
+            for timer in self.timers.pending(PURGE_EVENT):
+                timer.cancel()
         self.bot.remove_dynamic_items(VoteButton)
         admin = self.bot.get_cog("Admin")
         if admin is not None:
@@ -162,18 +175,19 @@ class Insights(VoteHandler, commands.Cog):
 
     # -- retention -------------------------------------------------------------------------
 
-    @tasks.loop(seconds=PURGE_INTERVAL.total_seconds())
-    async def purger(self) -> None:
+    @commands.Cog.listener()
+    async def on_insights_purge_timer_complete(self, timer: Timer) -> None:
+        now = self.clock()
+        if self.timers is not None:  # the next one first: a failed purge is retried tomorrow
+            self.timers.create_timer(now + PURGE_INTERVAL, PURGE_EVENT)
         try:
-            await self.purge(self.clock())
+            removed = await self.purge(now)
         except STORE_ERRORS as exc:  # e.g. the database locked by a long reload
             log.warning("insights purge failed, retried tomorrow: %s", exc)
         except Exception:
-            log.exception("insights purge failed")  # the loop lives on; tomorrow retries
-
-    @purger.before_loop
-    async def _until_ready(self) -> None:
-        await self.bot.wait_until_ready()
+            log.exception("insights purge failed")  # the next run is scheduled all the same
+        else:
+            log.info("insights purge done: %d questions removed", removed)
 
     async def purge(self, now: datetime) -> int:
         """Drop questions and votes older than the retention; returns how many questions."""
