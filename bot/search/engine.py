@@ -209,9 +209,9 @@ class SearchEngine:
             return _Meaning()
         if not nearest:
             return _Meaning(self.meaning.cosines_of(vector, word_candidates), [], vector)
-        scores = self.meaning.scores(vector)
-        ranked = self.meaning.search(vector, MEANING_CANDIDATES, scores)
-        cosines = dict(ranked) | self.meaning.cosines(scores, word_candidates)
+        # Only the rows near the question are scanned (cells past 20,000 rows, see meaning.py).
+        ranked = self.meaning.nearest(vector, MEANING_CANDIDATES)
+        cosines = dict(ranked) | self.meaning.cosines_of(vector, word_candidates)
         return _Meaning(cosines, ranked, vector)
 
     async def _passages(self, meaning: _Meaning, article_ids: list[str]) -> dict[str, int]:
