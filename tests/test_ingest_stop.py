@@ -60,14 +60,15 @@ def descendants(pid: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Thousands of articles: parsed by the process pool for many seconds."""
+    """Thousands of small articles: parsed by the process pool for seconds, while a batch in
+    a parser (what a stop waits for) takes a fraction of one."""
     corpus = tmp_path_factory.mktemp("big")
-    paragraph = " ".join(f"word{n} about topic{n % 97} and idea{n % 13}." for n in range(400))
+    paragraph = " ".join(f"word{n} about topic{n % 97} and idea{n % 13}." for n in range(120))
     for n in range(6000):
         folder = corpus / f"part{n // 500:02}"
         folder.mkdir(exist_ok=True)
         (folder / f"article-{n:05}.md").write_text(
-            f"---\ntitle: Article number {n}\ntopics: [t{n % 50}]\n---\n" + f"{paragraph}\n\n" * 3
+            f"---\ntitle: Article number {n}\ntopics: [t{n % 50}]\n---\n{paragraph}\n"
         )
     return corpus
 
@@ -81,8 +82,13 @@ def seeded_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ingesting(seeded_db: Path, big_corpus: Path) -> Iterator[tuple[subprocess.Popen, set[int]]]:
-    """An ingest of the big corpus whose parser processes are at work, and its descendants."""
+def ingesting(
+    seeded_db: Path, big_corpus: Path
+) -> Iterator[tuple[subprocess.Popen, set[int], list[str]]]:
+    """An ingest of the big corpus whose parser processes are at work, its descendants, and
+    the titles the database held before it (read first, so the signal follows at once)."""
+    before = titles(seeded_db)
+    assert before
     process = subprocess.Popen(
         [
             sys.executable,
@@ -103,7 +109,7 @@ def ingesting(seeded_db: Path, big_corpus: Path) -> Iterator[tuple[subprocess.Po
     try:
         # The resource tracker, the fork server and at least one parser.
         wait_for(lambda: len(descendants(process.pid)) >= 3, "the parser processes")
-        yield process, descendants(process.pid)
+        yield process, descendants(process.pid), before
     finally:
         if process.poll() is None:
             process.kill()
@@ -118,11 +124,11 @@ def titles(db: Path) -> list[str]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_an_ingest_with_one_line_and_the_old_corpus(
-    ingesting: tuple[subprocess.Popen, set[int]], seeded_db: Path, signum: signal.Signals
+    ingesting: tuple[subprocess.Popen, set[int], list[str]],
+    seeded_db: Path,
+    signum: signal.Signals,
 ) -> None:
-    process, helpers = ingesting
-    before = titles(seeded_db)
-    assert before
+    process, helpers, before = ingesting
 
     process.send_signal(signum)
     out, err = process.communicate(timeout=TIMEOUT_S)
@@ -141,10 +147,9 @@ def test_a_signal_stops_an_ingest_with_one_line_and_the_old_corpus(
 
 
 def test_a_killed_ingest_leaves_no_process_behind(
-    ingesting: tuple[subprocess.Popen, set[int]], seeded_db: Path
+    ingesting: tuple[subprocess.Popen, set[int], list[str]], seeded_db: Path
 ) -> None:
-    process, helpers = ingesting
-    before = titles(seeded_db)
+    process, helpers, before = ingesting
 
     process.kill()
     process.wait(timeout=TIMEOUT_S)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, environment_without_bot_settings
 
-PROBE = f"guard-probe-{os.getpid()}.sqlite3"
+PROBE = "guard-probe.sqlite3"
 
 A_CARELESS_TEST = f"""
-from tests.conftest import ROOT, nothing_written_into_the_repository  # noqa: F401  the guard
+from tests.conftest import ROOT
 
 def test_leaves_a_database_in_the_repository():
     (ROOT / {PROBE!r}).write_bytes(b"")
@@ -20,20 +20,25 @@ def test_leaves_a_database_in_the_repository():
 
 
 def test_a_test_that_writes_into_the_repository_fails(tmp_path: Path) -> None:
-    (tmp_path / "test_careless.py").write_text(A_CARELESS_TEST, encoding="utf-8")
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_careless.py"],
-            cwd=tmp_path,
-            env={**environment_without_bot_settings(), "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        (ROOT / PROBE).unlink(missing_ok=True)
+    # A repository of its own holding this conftest.py, so the careless test writes there and
+    # never into this checkout, where tests running beside it (pytest-xdist) would see it.
+    repository = tmp_path / "repository"
+    (repository / "tests").mkdir(parents=True)
+    (repository / "tests" / "__init__.py").write_text("", encoding="utf-8")
+    shutil.copy2(ROOT / "tests" / "conftest.py", repository / "tests" / "conftest.py")
+    (repository / "tests" / "test_careless.py").write_text(A_CARELESS_TEST, encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_careless.py"],
+        cwd=repository,
+        env={**environment_without_bot_settings(), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 passed, 1 error" in done.stdout
     assert f"wrote into the repository: {PROBE}" in done.stdout
+    assert (repository / PROBE).is_file()  # the guard looked at the folder the test wrote in
