@@ -17,6 +17,7 @@ from bot.__main__ import main
 from bot.embed import load_embedder
 from bot.models import AskedQuestion
 from bot.store import Store
+from tests.conftest import run_cli
 
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 GUILD = 42
@@ -99,29 +100,33 @@ def test_a_question_that_links_two_groups_merges_them_whatever_the_order() -> No
     assert (merged.question, merged.count, merged.variants) == ("a b", 3, ("b", "a"))
 
 
+# Five wordings of one question the shipped model links (each within the merge score of
+# another), which the words alone split in two; and two other questions.
+TEXTING = (
+    "How do I send text messages with Power Apps?",
+    "text messaging from PowerApps",
+    "send an SMS from a power app",
+    "powerapps sms",
+    "how do I text from my app",
+)
+OTHERS = ("how do I email from my app", "Where can I park my bicycle overnight?")
+
+
 def test_the_shipped_model_merges_what_the_words_alone_keep_apart() -> None:
     embedder = load_embedder()  # bot/data/minilm, as the bot loads it
     assert embedder is not None
-    texting = [
-        "How do I send text messages with Power Apps?",
-        "text messaging from PowerApps",
-        "send an SMS from a power app",
-        "powerapps sms",
-        "how do I text from my app",
-    ]
-    other = ["how do I email from my app", "Where can I park my bicycle overnight?"]
-    questions = [asked(t, days_ago=i) for i, t in enumerate([*texting, *other])]
+    questions = [asked(t, days_ago=i) for i, t in enumerate([*TEXTING, *OTHERS])]
 
     by_words = insights.merge_unanswered(questions)
     by_meaning = insights.merge_unanswered(questions, insights.meaning_similarity(embedder))
 
     assert sorted(u.count for u in by_words) == [1, 1, 2, 3]
     assert [(u.count, u.question) for u in by_meaning] == [
-        (5, texting[0]),  # the most recent wording (asked 0 days ago)
-        (1, other[0]),
-        (1, other[1]),
+        (5, TEXTING[0]),  # the most recent wording (asked 0 days ago)
+        (1, OTHERS[0]),
+        (1, OTHERS[1]),
     ]
-    assert set(by_meaning[0].variants) == set(texting[1:])
+    assert set(by_meaning[0].variants) == set(TEXTING[1:])
 
 
 def test_report_lists_missed_answers_most_asked_articles_and_weekly_rates() -> None:
@@ -232,3 +237,28 @@ def test_cli_prints_a_server_s_insights_as_json(
     assert main(["insights", "--db", str(db)]) == 0
     text = capsys.readouterr().out
     assert f"Insights for guild {GUILD}" in text and "2× “bread sourdough”" in text
+
+
+async def _fill_unanswered(path: Path, texts: Sequence[str]) -> None:
+    async with await Store.open(path) as store:
+        now = datetime.now(UTC)
+        for i, text in enumerate(texts):
+            await store.insights.record(GUILD, "ask", text, 0.1, (), now - timedelta(minutes=i))
+
+
+def test_the_cli_process_merges_by_meaning_with_semantic_on(tmp_path: Path) -> None:
+    import asyncio
+
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(_fill_unanswered(db, [*TEXTING, *OTHERS]))
+    args = ("insights", "--db", str(db), "--guild", str(GUILD), "--json")
+
+    groups = {}
+    for semantic in ("1", "0"):
+        done = run_cli(*args, env={"ARTICLEBOT_SEMANTIC": semantic})
+        assert done.returncode == 0, done.stderr
+        [report] = json.loads(done.stdout)
+        groups[semantic] = (report["merged_by"], sorted(u["count"] for u in report["unanswered"]))
+
+    assert groups["1"] == ("meaning", [1, 1, 5])
+    assert groups["0"] == ("words", [1, 1, 2, 3])
