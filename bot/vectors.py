@@ -103,5 +103,6 @@ def vectors_of(stored: Sequence[StoredVector]) -> tuple[list[str], Any, Any]:
     ids = [v.article_id for v in stored]
     if not stored:
         return ids, np.zeros((0, 0), np.int8), np.zeros(0, np.float32)
-    rows = np.vstack([np.frombuffer(v.vector, dtype=np.int8) for v in stored])
+    rows = np.frombuffer(b"".join(v.vector for v in stored), dtype=np.int8)
+    rows = rows.reshape(len(stored), -1)
     return ids, rows, np.array([v.scale for v in stored], dtype=np.float32)

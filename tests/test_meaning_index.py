@@ -1,11 +1,18 @@
 """Meaning's index past its full-scan size: the cells find what a scan of every row finds,
-and rows added or changed after the cells were built are found too, each once."""
+and rows added or changed after the cells were built are found too, each once; the stored
+vectors load a page at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 
+from bot.search import SearchEngine
 from bot.search.meaning import MeaningSearcher, quantise
+from bot.store import Store
+from bot.vectors import fill
 
 
 class _NoModel:
@@ -74,3 +81,39 @@ def test_cells_built_in_the_background_serve_once_ready() -> None:
     assert searcher.wait_cells(60)
     assert searcher.has_cells
     assert searcher.nearest(question, 1)[0][0] == "r17"
+
+
+class _Words:
+    """A stand-in model: a bag of words hashed into 32 dimensions."""
+
+    name = "words-test"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), 32), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                rows[row, sum(map(ord, word)) % 32] += 1.0
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+async def test_the_stored_vectors_load_a_page_at_a_time_and_all_serve(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(7):
+        text = f"---\ntitle: Article {n} about topic{n}\n---\n\nBody of article {n}.\n"
+        (corpus / f"a{n}.md").write_text(text, encoding="utf-8")
+    embedder = _Words()
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await store.reload([corpus])
+        await fill(store, embedder)
+        pages = [p async for p in store.embeddings.article_vector_pages(embedder.name, page=3)]
+        engine = await SearchEngine.load(store, embedder=embedder)
+    finally:
+        await store.close()
+
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert engine.meaning is not None and len(engine.meaning) == 7
+    [fourth] = [e.id for e in engine.catalog.entries if e.title == "Article 4 about topic4"]
+    vector = embedder.encode(["Article 4 about topic4. Body of article 4."])[0]
+    assert engine.meaning.nearest(vector, 1)[0][0] == fourth

@@ -83,7 +83,10 @@ class SearchEngine:
         meaning = None
         if embedder is not None:
             meaning = MeaningSearcher(embedder, len(entries))
-            meaning.add(*vectors_of(await store.embeddings.article_vectors(embedder.name)))
+            # A page at a time (memory), and the cells built once, after the last page.
+            async for page in store.embeddings.article_vector_pages(embedder.name):
+                meaning.add(*vectors_of(page), index=False)
+            meaning.index()
         return cls(store, Catalog(entries), vocabulary, min_confidence, meaning)
 
     def query_terms(self, query: str) -> list[QueryTerm]:

@@ -43,7 +43,7 @@ PROBES = 32
 TRAIN_PER_CELL = 16  # k-means learns from this many sampled rows a cell (the rest assigned)
 TRAIN_ROUNDS = 6
 REBUILD_SHARE = 0.25  # rows outside the cells (new or changed) past this share: build again
-BLOCK = 4096  # rows converted to float32 at a time while building: bounds the memory
+BLOCK = 1024  # rows made float32 at a time while building: ~5 MB with ~950 cells
 
 
 def quantise(rows: Any) -> tuple[Any, Any]:
@@ -81,23 +81,27 @@ class Cells:
 
 def build_cells(matrix: Any, rows: int, seed: int = 0) -> Cells:
     """Cells over the first `rows` rows of an int8 matrix: spherical k-means on a sample,
-    then every row to its nearest centroid. The row scales are left out: a positive scale
-    never changes which centroid is nearest."""
+    then every row to its nearest centroid. Rows are made float a block at a time (the
+    memory stays a few MB); their scales are left out, as a positive scale never changes
+    which centroid is nearest."""
     count = max(1, min(rows, round(CELLS_PER_SQRT * math.sqrt(rows))))
     rng = np.random.default_rng(seed)
-    sample_rows = np.sort(rng.choice(rows, min(rows, count * TRAIN_PER_CELL), replace=False))
-    sample = _unit(matrix[sample_rows].astype(np.float32))
-    centroids = sample[rng.choice(len(sample), count, replace=False)].copy()
+    sample = matrix[np.sort(rng.choice(rows, min(rows, count * TRAIN_PER_CELL), replace=False))]
+    centroids = _unit(sample[rng.choice(len(sample), count, replace=False)].astype(np.float32))
     for _ in range(TRAIN_ROUNDS):
-        cell = _nearest_centroid(sample, centroids)
         sums = np.zeros_like(centroids)
-        np.add.at(sums, cell, sample)
-        filled = np.bincount(cell, minlength=count) > 0  # an empty cell keeps its centroid
+        sizes = np.zeros(count, dtype=np.int64)
+        for start in range(0, len(sample), BLOCK):
+            block = _unit(sample[start : start + BLOCK].astype(np.float32))
+            cell = np.argmax(block @ centroids.T, axis=1)
+            np.add.at(sums, cell, block)
+            sizes += np.bincount(cell, minlength=count)
+        filled = sizes > 0  # an empty cell keeps its centroid
         centroids[filled] = _unit(sums[filled])
     cell = np.empty(rows, dtype=np.int32)
     for start in range(0, rows, BLOCK):
-        stop = min(rows, start + BLOCK)
-        cell[start:stop] = _nearest_centroid(matrix[start:stop].astype(np.float32), centroids)
+        block = matrix[start : min(rows, start + BLOCK)].astype(np.float32)
+        cell[start : start + len(block)] = np.argmax(block @ centroids.T, axis=1)
     order = np.argsort(cell, kind="stable").astype(np.int32)
     starts = np.searchsorted(cell[order], np.arange(count + 1))
     return Cells(centroids, order, starts, rows)
@@ -105,13 +109,6 @@ def build_cells(matrix: Any, rows: int, seed: int = 0) -> Cells:
 
 def _unit(rows: Any) -> Any:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-
-
-def _nearest_centroid(rows: Any, centroids: Any) -> Any:
-    out = np.empty(len(rows), dtype=np.int32)
-    for start in range(0, len(rows), BLOCK):
-        out[start : start + BLOCK] = np.argmax(rows[start : start + BLOCK] @ centroids.T, axis=1)
-    return out
 
 
 class MeaningSearcher:
@@ -146,8 +143,9 @@ class MeaningSearcher:
     def __contains__(self, key: object) -> bool:
         return key in self._rows_of
 
-    def add(self, keys: Sequence[Key], rows: Any, scales: Any) -> None:
-        """Put in (or replace) the int8 vectors of these keys."""
+    def add(self, keys: Sequence[Key], rows: Any, scales: Any, index: bool = True) -> None:
+        """Put in (or replace) the int8 vectors of these keys; `index=False` leaves the
+        cells as they are (call `index` after the last of many)."""
         if len(keys) and not len(self._matrix):
             self._matrix = np.zeros((self._capacity, len(rows[0])), dtype=np.int8)
             self._scales = np.zeros(self._capacity, dtype=np.float32)
@@ -166,7 +164,8 @@ class MeaningSearcher:
                         self._building.add(at)
                 self._matrix[at] = row
                 self._scales[at] = scale
-        self._maybe_build()
+        if index:
+            self.index()
 
     def _grow(self) -> None:
         self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
@@ -177,7 +176,9 @@ class MeaningSearcher:
         cells, changed = self._state
         return len(self._keys) - (cells.covered if cells is not None else 0) + len(changed)
 
-    def _maybe_build(self) -> None:
+    def index(self) -> None:
+        """Build the cells (in the background) when there are enough rows and none yet, or
+        when too many rows have come or changed since they were built."""
         n = len(self._keys)
         if n < self._cells_from or self._building is not None:
             return
