@@ -27,7 +27,7 @@ ROOT = HERE.parent
 def _articles(corpora: list[Path], limit: int) -> list[str]:
     """Title and summary of the corpora's articles, as the bot embeds them."""
     from bot.ingest import IngestError, iter_corpus_files, parse_file
-    from bot.semantic import embedded_text
+    from bot.passages import article_text
 
     texts: list[str] = []
     for corpus in corpora:
@@ -38,7 +38,7 @@ def _articles(corpora: list[Path], limit: int) -> list[str]:
                 article = parse_file(path, corpus)
             except IngestError:  # a file the parser rejects is not an article to encode
                 continue
-            texts.append(embedded_text(article.title, article.summary))
+            texts.append(article_text(article.title, article.summary, article.topics))
     return texts
 
 

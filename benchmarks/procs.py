@@ -13,27 +13,32 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _env() -> dict[str, str]:
+def _env(root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     env.setdefault("ARTICLEBOT_LOG_LEVEL", "WARNING")
     return env
 
 
-def run_json(args: list[str], timeout: float = 3600) -> dict[str, Any]:
-    """Run `python -m ARGS...` in the project root; its last stdout line is JSON."""
+def run_json(
+    args: list[str], timeout: float = 3600, root: Path = ROOT, python: str = sys.executable
+) -> dict[str, Any]:
+    """Run `python -m ARGS...` in the project root (or `root`, with `python`: another
+    checkout's code); its last stdout line is JSON."""
     started = time.perf_counter()
-    result = json.loads(run_text(args, timeout).strip().splitlines()[-1])
+    result = json.loads(run_text(args, timeout, root, python).strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - started
     return result
 
 
-def run_text(args: list[str], timeout: float = 3600) -> str:
-    """Run `python -m ARGS...` in the project root and return its stdout."""
+def run_text(
+    args: list[str], timeout: float = 3600, root: Path = ROOT, python: str = sys.executable
+) -> str:
+    """Run `python -m ARGS...` in the project root (or `root`) and return its stdout."""
     done = subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env=_env(),
+        [python, "-m", *args],
+        cwd=root,
+        env=_env(root),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -47,13 +52,16 @@ def run_text(args: list[str], timeout: float = 3600) -> str:
 class Server:
     """A `benchmarks.serve` subprocess; `ready_s` is the time from spawn to its ready line."""
 
-    def __init__(self, mode: str, db: Path) -> None:
+    def __init__(
+        self, mode: str, db: Path, root: Path = ROOT, python: str = sys.executable
+    ) -> None:
+        """`root` and `python`: another checkout and its interpreter (a baseline's code)."""
         self.mode = mode
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.serve", "--mode", mode, "--db", str(db)],
-            cwd=ROOT,
-            env=_env(),
+            [python, "-m", "benchmarks.serve", "--mode", mode, "--db", str(db)],
+            cwd=root,
+            env=_env(root),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

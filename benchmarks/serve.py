@@ -39,6 +39,9 @@ async def _open(mode: str, db: Path) -> dict[str, Handler]:
 
         settings = Settings(db_path=db, corpus_dirs=(), semantic=mode == "semantic")
         library = await Library.open(settings, db)
+        meaning = library.engine.meaning
+        if meaning is not None and hasattr(meaning, "wait_cells"):  # ready once indexed
+            await asyncio.to_thread(meaning.wait_cells, 600)
 
         async def ask(q: str) -> Any:
             return await library.ask(q)

@@ -1,0 +1,258 @@
+"""The targets of issue 9 (search by meaning), each beside a baseline measured in the same run.
+
+    python -m benchmarks.targets --base DIR --work DIR [--only STEP,...] [--out RESULTS.md]
+
+DIR for --base is a checkout of the code before (`git worktree add /tmp/base d43a374`) with
+its own .venv (`python -m venv .venv && .venv/bin/pip install -e .`). Steps, each saved in
+WORK/targets.json as it ends (--only reruns some, the others are kept):
+
+- quality: `benchmarks.score_questions` on the seeds + the shared corpus, each half, words
+  only and words + meaning (the model's vectors, encoded by `articlebot ingest`).
+- encode: the vectors of the same corpus encoded by `articlebot ingest` on every core,
+  this code and the base.
+- ingest: words-only cold ingest (Store.reload into a fresh database, one process per job)
+  of generated corpora, the two checkouts taking turns.
+- serve, recall: `benchmarks.meaning_scale` at 100,000 generated articles (+ the real
+  ones) with synthetic vectors: /ask latency and peak memory of words only, meaning on and
+  the base's meaning on; the index's recall against a full scan.
+- install: `benchmarks.install_size`.
+
+The Markdown goes at the top of RESULTS.md (between markers), the rest of it is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import install_size, meaning_scale
+from benchmarks.generate import generate_corpus
+from benchmarks.procs import ROOT, _env, run_json
+from benchmarks.stats import machine, median
+
+log = logging.getLogger("benchmarks.targets")
+HERE = Path(__file__).resolve().parent
+SHARED = ROOT.parent / "shared" / "corpora" / "smartable-powerapps"
+REAL = [ROOT / "seeds", SHARED]  # --shared replaces the second
+STEPS = ("quality", "encode", "ingest", "serve", "recall", "install")
+START, END = "<!-- targets:start -->", "<!-- targets:end -->"
+_VECTORS = re.compile(r"Vectors: ([\d,]+) articles \(([\d,]+) texts\) encoded in ([\d.]+) ?s")
+
+
+def _fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _python(root: Path) -> str:
+    return sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
+
+
+def _cli(root: Path, args: list[str], semantic: bool, timeout: float = 3600) -> tuple[str, float]:
+    """`python -m bot ARGS` in a checkout; (stdout, wall seconds)."""
+    env = _env(root) | {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [_python(root), "-m", "bot", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bot {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout, time.perf_counter() - started
+
+
+def _ingest_real(root: Path, db: Path, semantic: bool) -> dict[str, Any]:
+    corpora = [a for c in REAL for a in ("--corpus", str(c))]
+    out, wall = _cli(root, ["ingest", *corpora, "--db", str(_fresh(db))], semantic)
+    found = _VECTORS.search(out)
+    result: dict[str, Any] = {"wall_s": wall}
+    if found:
+        articles, texts, seconds = found.groups()
+        result |= {
+            "articles": int(articles.replace(",", "")),
+            "texts": int(texts.replace(",", "")),
+            "seconds": float(seconds),
+        }
+    return result
+
+
+def step_quality(work: Path, base: Path) -> dict[str, Any]:
+    db = work / "real.sqlite3"
+    ingest = _ingest_real(ROOT, db, semantic=True)
+    out: dict[str, Any] = {"db": str(db), "ingest": ingest}
+    for system, semantic in (("words", False), ("meaning", True)):
+        for split in ("tuning", "held_out"):
+            target = work / f"quality-{system}-{split}.json"
+            env = _env() | {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
+            args = ["--db", str(db), "--split", split, "--timing", "--json", str(target)]
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.score_questions", *args],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            figures = json.loads(target.read_text())
+            figures.pop("per_question", None)
+            figures.pop("misses", None)
+            out[f"{system}/{split}"] = figures
+    return out
+
+
+def step_encode(work: Path, base: Path, repeats: int = 2) -> dict[str, Any]:
+    """Vectors of the real corpus encoded by `articlebot ingest`, taking turns."""
+    runs: dict[str, list[dict[str, Any]]] = {"this": [], "base": []}
+    for _ in range(repeats):
+        for name, root in (("base", base), ("this", ROOT)):
+            runs[name].append(_ingest_real(root, work / f"encode-{name}.sqlite3", semantic=True))
+    out: dict[str, Any] = {"cores": os.cpu_count(), "runs": runs}
+    for name, done in runs.items():
+        rates = [r["articles"] / r["seconds"] for r in done if r.get("seconds")]
+        out[name] = {"articles_per_s": median(rates) if rates else None}
+    return out
+
+
+def step_ingest(work: Path, base: Path, sizes: list[int], repeats: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for n in sizes:
+        corpus = work / f"corpus-{n}"
+        if not corpus.is_dir():
+            generate_corpus(n, corpus, 1)
+        times: dict[str, list[float]] = {"this": [], "base": []}
+        for _ in range(repeats if n <= 10_000 else max(1, repeats // 2)):
+            for name, root in (("base", base), ("this", ROOT)):
+                db = _fresh(work / f"ingest-{name}.sqlite3")
+                args = ["benchmarks.tasks", "ingest", "--corpus", str(corpus), "--db", str(db)]
+                result = run_json(args, root=root, python=_python(root))
+                if result["failures"] or result["articles"] != n:
+                    raise RuntimeError(f"{name} ingest of {n}: {result}")
+                times[name].append(result["seconds"])
+        out[str(n)] = {
+            "this_s": median(times["this"]),
+            "base_s": median(times["base"]),
+            "runs": times,
+        }
+    return out
+
+
+def step_serve(work: Path, base: Path, rounds: int) -> dict[str, Any]:
+    big = _big(work)
+    return meaning_scale.serve(big, base, rounds, generated=200)
+
+
+def step_recall(work: Path, base: Path) -> dict[str, Any]:
+    big = _big(work)
+    return run_json(["benchmarks.meaning_scale", "recall", "--db", str(big)])
+
+
+def _big(work: Path, n: int = 100_000) -> Path:
+    """Words-only database of the real corpus + n generated articles, with vectors."""
+    big = work / f"mixed-{n}.sqlite3"
+    if big.is_file():
+        return big
+    corpus = work / f"corpus-{n}"
+    if not corpus.is_dir():
+        generate_corpus(n, corpus, 1)
+    real = work / "real.sqlite3"
+    if not real.is_file():
+        _ingest_real(ROOT, real, semantic=True)
+    building = work / f"mixed-{n}.building.sqlite3"
+    corpora = [a for c in (*REAL, corpus) for a in ("--corpus", str(c))]
+    run_json(["benchmarks.tasks", "ingest", *corpora, "--db", str(_fresh(building))])
+    meaning_scale.fill(building, real)
+    shutil.move(building, big)
+    return big
+
+
+def _run(name: str, fn: Callable[[], dict[str, Any]], results: dict[str, Any]) -> None:
+    log.info("step %s", name)
+    started = time.perf_counter()
+    load = os.getloadavg()[0]
+    results[name] = fn() | {
+        "elapsed_s": time.perf_counter() - started,
+        "load_before": load,
+        "load_after": os.getloadavg()[0],
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.targets", description=__doc__)
+    parser.add_argument("--base", type=Path, required=True)
+    parser.add_argument("--work", type=Path, default=HERE / "out" / "targets")
+    parser.add_argument("--only", default=",".join(STEPS))
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared corpus")
+    args = parser.parse_args(argv)
+    if not args.shared.is_dir():
+        parser.error(f"{args.shared}: no such corpus (--shared)")
+    REAL[1] = args.shared.resolve()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    args.work.mkdir(parents=True, exist_ok=True)
+    saved = args.work / "targets.json"
+    results: dict[str, Any] = json.loads(saved.read_text()) if saved.is_file() else {}
+    base = args.base.resolve()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    jobs: dict[str, Callable[[], dict[str, Any]]] = {
+        "quality": lambda: step_quality(args.work, base),
+        "encode": lambda: step_encode(args.work, base),
+        "ingest": lambda: step_ingest(args.work, base, sizes, args.repeats),
+        "serve": lambda: step_serve(args.work, base, args.rounds),
+        "recall": lambda: step_recall(args.work, base),
+        "install": lambda: install_size.measure(),
+    }
+    for name in args.only.split(","):
+        _run(name, jobs[name], results)
+        results["machine"] = machine()
+        results["commit"] = _commit(ROOT)
+        results["base_commit"] = _commit(base)
+        saved.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    from benchmarks.targets_report import render
+
+    _write(args.out, render(results))
+    log.info("wrote %s", args.out)
+    return 0
+
+
+def _commit(root: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def _write(out: Path, section: str) -> None:
+    """Put the section at the top of `out` (replacing an earlier one), keeping the rest."""
+    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmark results\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + START + "\n" + section + "\n" + END + rest.split(END, 1)[1]
+    else:
+        title, _, rest = text.partition("\n")
+        text = f"{title}\n\n{START}\n{section}\n{END}\n{rest}"
+    out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
