@@ -446,14 +446,45 @@ async def test_many_guilds_due_at_once_all_get_their_digest_once(start_bot: Star
             await bot.library.store.digests.update(
                 guild.id, channel_id=guild.channels[0].id, enabled=True, schedule_since=since
             )
-        started = asyncio.get_running_loop().time()
-        await bot.run_due(utc(2026, 11, 23, 9, 0))
-        elapsed = asyncio.get_running_loop().time() - started
+        # Each slot's rest after a send waits here until the test ends it: no clock needed.
+        rests: list[tuple[float, asyncio.Future[None]]] = []
+        resting = asyncio.Event()
+
+        async def rest(seconds: float) -> None:
+            ended = asyncio.get_running_loop().create_future()
+            rests.append((seconds, ended))
+            resting.set()
+            await ended
+
+        async def until_resting(count: int) -> None:
+            async with asyncio.timeout(15.0):
+                while len(rests) < count:
+                    resting.clear()
+                    await resting.wait()
+
+        def posted() -> int:
+            return sum(len(digests_in(server, guild.channels[0].id)) for guild in guilds)
+
+        bot.digest.rest = rest
+        passing = asyncio.create_task(bot.run_due(utc(2026, 11, 23, 9, 0)))
+        # Three sends at a time: while the three slots rest, the other guilds wait.
+        await until_resting(3)
+        assert posted() == 3
+        assert not passing.done()
+        rests[0][1].set_result(None)  # one slot rests no more: one more guild is sent
+        await until_resting(4)
+        assert posted() == 4
+        for _, ended in rests[1:]:
+            ended.set_result(None)
+        await until_resting(6)
+        for _, ended in rests[4:]:
+            ended.set_result(None)
+        await passing
         await bot.run_due(utc(2026, 11, 23, 9, 1))
         for guild in guilds:
             assert len(digests_in(server, guild.channels[0].id)) == 1, guild.name
-        # Three sends at a time, each slot resting a moment: six take at least two rests.
-        assert elapsed >= 2 * bot.digest.send_gap
+        # Every send was followed by its slot's rest, of the configured length.
+        assert [seconds for seconds, _ in rests] == [bot.digest.send_gap] * 6
         await bot.stop()
     assert not server.errors and not server.rejected
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -79,6 +79,8 @@ class Digest(commands.Cog):
         self.bot = bot
         self.clock: Clock = clock or utc_now
         self.send_gap = SEND_GAP
+        # How a send slot rests: a test passes its own to see the rests without a clock.
+        self.rest: Callable[[float], Awaitable[object]] = asyncio.sleep
         self.command_group = DigestCommands(self)
         self._pass_lock = asyncio.Lock()  # one pass (or post-now) at a time
         self._send_slots = asyncio.Semaphore(CONCURRENT_SENDS)
@@ -236,7 +238,7 @@ class Digest(commands.Cog):
             async with self._send_slots:
                 channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
                 message = await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
-                await asyncio.sleep(self.send_gap)
+                await self.rest(self.send_gap)
         except (discord.Forbidden, discord.NotFound) as exc:
             await self.digests.release(guild_id, local)
             reason = await self._turn_off(guild_id, channel_id, exc)
