@@ -1,14 +1,7 @@
 """The real ArticleBot against the fake Discord: start, wait until ready, stop cleanly.
 
-In a test module (fixtures are imported explicitly; conftest.py is the lead's):
-
-    from tests import bot_harness
-    from tests.fake_discord import fixtures as fake_fixtures
-
-    fake_discord = fake_fixtures.fake_discord
-    fail_on_error_logs = fake_fixtures.fail_on_error_logs
-    start_articlebot = bot_harness.start_articlebot
-    articlebot = bot_harness.articlebot  # the seeds, default settings
+In a test module (conftest.py registers this module's and tests.fake_discord.fixtures'
+fixtures: `fake_discord`, `fail_on_error_logs`, `start_articlebot`, `articlebot` on the seeds):
 
     async def test_x(start_articlebot, fake_discord):
         harness = await start_articlebot(settings={"owner_ids": frozenset({1})}, sample=True)
@@ -32,6 +25,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -144,8 +138,7 @@ async def start_articlebot(
     fake_discord: FakeDiscord, tmp_path: Path, fail_on_error_logs: ErrorLogCollector
 ) -> AsyncIterator[HarnessFactory]:
     """`await start_articlebot(corpora=..., settings=...)` -> a running BotHarness; every
-    harness started is stopped at teardown, inside the ERROR-log check. Import this fixture
-    together with `fake_discord` and `fail_on_error_logs` from tests.fake_discord.fixtures."""
+    harness started is stopped at teardown, inside the ERROR-log check."""
     started: list[BotHarness] = []
 
     async def start(**kwargs: Any) -> BotHarness:
@@ -263,6 +256,22 @@ def select_menu(message: Mapping[str, Any]) -> Json:
     found = [c for c in components_of(message) if c["type"] == 3]
     assert found, f"no select menu in {message.get('components')}"
     return found[0]
+
+
+async def ask_until_the_buttons_time_out(
+    harness: BotHarness, server: FakeDiscord, question: str
+) -> tuple[Json, int]:
+    """/ask `question` with the answer's view timing out in 0.3 s; returns the answer message
+    once the timeout's edit of it (a PATCH of the original response) has come, and the
+    number of calls recorded before that edit."""
+    harness.cog("Ask").view_timeout = 0.3  # type: ignore[attr-defined]
+    interaction = await server.send_slash("ask", {"question": question})
+    message = await interaction.final_message()
+    since = len(server.calls)
+    await server.wait_for_call(
+        "PATCH", rf"/webhooks/\d+/{re.escape(interaction.token)}/messages/@original", since=since
+    )
+    return message, since
 
 
 def write_article(folder: Path, name: str, *, body: str = "", **meta: Any) -> Path:

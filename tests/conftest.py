@@ -18,6 +18,10 @@ import pytest
 from bot.search import SearchEngine
 from bot.store import Store
 
+# The fake Discord and the bot harness: their fixtures (fake_discord, fail_on_error_logs,
+# start_articlebot, articlebot) serve every test module by name.
+pytest_plugins = ("tests.fake_discord.fixtures", "tests.bot_harness")
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SAMPLE = ROOT / "tests" / "data" / "corpus_sample"

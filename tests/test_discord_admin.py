@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.cogs.admin import bullet_list, reload_report_embed
 from bot.models import IngestFailure, ReloadReport
-from tests import bot_harness
 from tests.bot_harness import (
     SEEDS,
     BotHarness,
@@ -32,15 +31,10 @@ from tests.fake_discord import (
     FakeDiscord,
     FakeInteraction,
     FakeUser,
-    fixtures,
     limits,
 )
 
 # The fake Discord's and the harness's fixtures, used by this module's tests.
-fake_discord = fixtures.fake_discord
-fail_on_error_logs = fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 Json = dict[str, Any]
 MANAGE_SERVER_NEEDED = "You need the Manage Server permission for that."

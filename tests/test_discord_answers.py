@@ -15,7 +15,6 @@ import pytest
 import pytest_asyncio
 
 from bot.autoanswer import RateLimit
-from tests import bot_harness
 from tests.bot_harness import (
     BotHarness,
     HarnessFactory,
@@ -36,13 +35,9 @@ from tests.fake_discord import (
     FakeUser,
     point_discord_at,
 )
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.interactions import EPHEMERAL, UPDATE_MESSAGE
 from tests.fake_discord.models import BOT_USER_ID, CHANNEL_ID, GUILD_ID, TESTER_USER_ID
 from tests.log_waiter import LogWaiter, waiting_for_logs
-
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
 
 Json = dict[str, Any]
 FORUM_ID = CHANNEL_ID + 10

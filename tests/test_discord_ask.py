@@ -6,17 +6,16 @@ actually sent (the recorded REST payloads), and fails if anything logged an ERRO
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests import bot_harness
 from tests.bot_harness import (
     SEEDS,
     BotHarness,
     HarnessFactory,
+    ask_until_the_buttons_time_out,
     assert_nothing_pings,
     assert_recorded_within_limits,
     button,
@@ -26,7 +25,6 @@ from tests.bot_harness import (
     write_article,
 )
 from tests.fake_discord import FakeDiscord, FakeUser, limits
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.interactions import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -34,12 +32,6 @@ from tests.fake_discord.interactions import (
     EPHEMERAL,
     UPDATE_MESSAGE,
 )
-
-# Fixtures, imported explicitly (conftest.py belongs to the lead).
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_TITLE = "Designing artificial brains can help us learn more about real ones"
@@ -135,13 +127,8 @@ async def test_another_member_clicking_gets_a_private_hint(
 async def test_buttons_disable_themselves_on_timeout(
     articlebot: BotHarness, fake_discord: FakeDiscord
 ) -> None:
-    articlebot.cog("Ask").view_timeout = 0.3  # type: ignore[attr-defined]
-    interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
-    message = await interaction.final_message()
-    since = len(fake_discord.calls)
-
-    await fake_discord.wait_for_call(
-        "PATCH", rf"/webhooks/\d+/{re.escape(interaction.token)}/messages/@original", since=since
+    message, since = await ask_until_the_buttons_time_out(
+        articlebot, fake_discord, DOPAMINE_QUESTION
     )
 
     stored = fake_discord.message(int(message["id"]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests import bot_harness
 from tests.bot_harness import (
     SEEDS,
     BotHarness,
@@ -19,19 +18,12 @@ from tests.bot_harness import (
     write_article,
 )
 from tests.fake_discord import FakeDiscord, FakeUser
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.interactions import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     EPHEMERAL,
     UPDATE_MESSAGE,
 )
-
-# Fixtures, imported explicitly (conftest.py belongs to the lead).
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 SELECT = 3
 OTHER_MEMBER = FakeUser(id=1_100_000_000_000_000_099, username="someone-else")

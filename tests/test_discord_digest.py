@@ -41,15 +41,12 @@ from tests.fake_discord import (
     FakeDiscord,
     FakeGuild,
     FakeInteraction,
-    fixtures,
     point_discord_at,
 )
 from tests.fake_discord.fixtures import ErrorLogCollector, until_ready
 from tests.fake_discord.models import EMBED_LINKS, SEND_MESSAGES
 
 # The fake Discord's fixtures, used by this module's tests.
-fake_discord = fixtures.fake_discord
-fail_on_error_logs = fixtures.fail_on_error_logs
 
 Json = dict[str, Any]
 # Newest first, then by quality: the order the seeds are featured in.

@@ -14,17 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import bot_harness
 from tests.bot_harness import SEEDS, BotHarness, HarnessFactory, time_bound, write_article
-from tests.fake_discord import ADMIN_PERMISSIONS, FakeDiscord, FakeInteraction, fixtures
+from tests.fake_discord import ADMIN_PERMISSIONS, FakeDiscord, FakeInteraction
 from tests.fake_discord.builders import CHAT_INPUT
 from tests.fake_discord.interactions import APPLICATION_COMMAND, CHANNEL_MESSAGE, EPHEMERAL
 from tests.log_waiting import LogSignal
-
-fake_discord = fixtures.fake_discord
-fail_on_error_logs = fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_TITLE = "Designing artificial brains can help us learn more about real ones"

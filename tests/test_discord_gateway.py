@@ -8,14 +8,8 @@ import logging
 import pytest
 from discord.ext import commands
 
-from tests import bot_harness
 from tests.bot_harness import HarnessFactory, time_bound
 from tests.fake_discord import FakeDiscord
-from tests.fake_discord import fixtures as fake_fixtures
-
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
 
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
 DOPAMINE_TITLE = "Designing artificial brains can help us learn more about real ones"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,11 @@ from typing import Any
 from bot.cogs.insights import Insights
 from bot.cogs.timers import Timers
 from bot.embed import MODEL_DIR, OnnxEmbedder
-from tests import bot_harness
 from tests.bot_harness import (
     SEEDS,
     BotHarness,
     HarnessFactory,
+    ask_until_the_buttons_time_out,
     assert_nothing_pings,
     assert_recorded_within_limits,
     button,
@@ -37,7 +36,6 @@ from tests.fake_discord import (
     FakeUser,
     builders,
 )
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.interactions import (
     CHANNEL_MESSAGE,
     EPHEMERAL,
@@ -45,11 +43,6 @@ from tests.fake_discord.interactions import (
     UPDATE_MESSAGE,
 )
 from tests.log_waiter import waiting_for_logs
-
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 Json = dict[str, Any]
 DOPAMINE_QUESTION = "What do dopamine neurons encode?"
@@ -163,13 +156,7 @@ async def test_each_answer_paged_to_has_its_own_votes(
 async def test_votes_still_work_after_the_buttons_timed_out(
     articlebot: BotHarness, fake_discord: FakeDiscord
 ) -> None:
-    articlebot.cog("Ask").view_timeout = 0.3  # type: ignore[attr-defined]
-    interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
-    message = await interaction.final_message()
-    since = len(fake_discord.calls)
-    await fake_discord.wait_for_call(
-        "PATCH", rf"/webhooks/\d+/{re.escape(interaction.token)}/messages/@original", since=since
-    )
+    message, _ = await ask_until_the_buttons_time_out(articlebot, fake_discord, DOPAMINE_QUESTION)
     assert button(fake_discord.message(int(message["id"])), "Next match")["disabled"] is True
 
     reply = await click_vote(fake_discord, int(message["id"]), helpful=True)

@@ -21,12 +21,8 @@ from tests.fake_discord import (
     FakeGuild,
     point_discord_at,
 )
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.fixtures import ErrorLogCollector, failing_on_error_logs, running_bot
 from tests.fake_discord.models import OWNER_USER_ID
-
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
 
 EPHEMERAL = 1 << 6
 TITLES = ["Power Apps basics", "Power Automate flows", "SharePoint lists"]

@@ -17,13 +17,8 @@ import pytest
 from bot.answer import best_passage, passage_runs
 from bot.models import Article
 from bot.text import FIND_PIECE_CHARS, StemFinder, content_words, sentences, stem
-from tests import bot_harness
 from tests.bot_harness import SEEDS, HarnessFactory, time_bound, write_article
-from tests.fake_discord import FakeDiscord, fixtures
-
-fake_discord = fixtures.fake_discord
-fail_on_error_logs = fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
+from tests.fake_discord import FakeDiscord
 
 HUGE_CHARS = 4_800_000
 ANSWER = "The axolotl regrows its spinal cord because ependymal glia rebuild the lost tissue."

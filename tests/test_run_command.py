@@ -16,10 +16,7 @@ import pytest
 
 from tests.bot_harness import assert_nothing_pings
 from tests.conftest import ROOT, environment_without_bot_settings
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.fake_discord.server import FakeDiscord
-
-fake_discord = fake_fixtures.fake_discord
 
 TOKEN = "not-a-real-token.but-secret.XYZ123"
 DEFERRED_CHANNEL_MESSAGE = 5

@@ -8,15 +8,8 @@ import asyncio
 from datetime import timedelta
 
 from bot.cogs.timers import Timer, Timers
-from tests import bot_harness
 from tests.bot_harness import BotHarness, HarnessFactory, time_bound
-from tests.fake_discord import fixtures as fake_fixtures
 from tests.log_waiter import waiting_for_logs
-
-fake_discord = fake_fixtures.fake_discord
-fail_on_error_logs = fake_fixtures.fail_on_error_logs
-start_articlebot = bot_harness.start_articlebot
-articlebot = bot_harness.articlebot
 
 WAIT = 10.0  # seconds: generous; a timer due now fires at once
 
