@@ -40,6 +40,7 @@ from bot.library import Library
 from bot.settings import Settings
 from tests.fake_discord import FakeDiscord, limits, point_discord_at
 from tests.fake_discord.fixtures import ErrorLogCollector, running_bot
+from tests.log_waiter import waiting_for_logs
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class BotHarness:
 
     async def start(self) -> commands.Bot:
         """Open the library (loading the corpus on a new database), start the bot, wait for
-        on_ready; the commands are synced to the fake's guild by then."""
+        on_ready and the insights purge run then; the commands are synced to the fake's guild
+        by then."""
         if self._stack is not None:
             raise RuntimeError("already running")
         stack = AsyncExitStack()
@@ -96,7 +98,13 @@ class BotHarness:
             library = await Library.open(self.settings)
             stack.push_async_callback(library.close)
             bot = make_bot(library, self.settings, **self.bot_options)
-            await stack.enter_async_context(running_bot(bot, timeout=START_TIMEOUT))
+            with waiting_for_logs("bot.cogs.insights") as logs:
+                await stack.enter_async_context(running_bot(bot, timeout=START_TIMEOUT))
+                if bot.get_cog("Insights") is not None:
+                    # The retention purge runs once at ready: a test starts after it, so a
+                    # lock the test holds never makes it wait its busy timeout, nor holds up
+                    # the test's own reload behind it on the database's one connection.
+                    await logs.wait_for("insights purge ")
         except BaseException:
             await stack.aclose()
             raise
