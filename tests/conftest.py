@@ -81,6 +81,12 @@ def user_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         yield base
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heavy tests first, in their order: the first worker starts on them while the others
+    take the rest, and no long test is left to run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 CLI_TIMEOUT_S = 180  # generous: the machine may be shared and busy
 
 

@@ -58,6 +58,7 @@ def test_same_seed_gives_the_same_bytes(tmp_path: Path, model: TextModel) -> Non
     assert _files(one) != _files(other)
 
 
+@pytest.mark.heavy
 def test_quick_benchmark_writes_its_tables(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],

@@ -10,6 +10,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SEEDS, run_cli
 
 ROOM_BYTES = 256 * 1024  # what the reload may add to the database before it is full
@@ -31,6 +33,7 @@ def titles(db: Path) -> list[str]:
     return [json.loads(line)["title"] for line in done.stdout.splitlines()]
 
 
+@pytest.mark.heavy
 def test_a_full_disk_during_ingest_is_one_line_and_keeps_the_old_corpus(tmp_path: Path) -> None:
     db = tmp_path / "a.sqlite3"
     assert cli("ingest", "--db", str(db), "--corpus", str(SEEDS)).returncode == 0

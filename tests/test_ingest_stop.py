@@ -19,6 +19,8 @@ from tests.conftest import ROOT, SEEDS, environment_without_bot_settings, run_cl
 
 TIMEOUT_S = 180  # generous: the machine may be shared and busy
 
+pytestmark = pytest.mark.heavy  # thousands of files, ingested by a process pool
+
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + TIMEOUT_S

@@ -28,6 +28,8 @@ from tests.conftest import ROOT, environment_without_bot_settings
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "bot", "seeds")
 SEED_NAMES = sorted(p.name for p in (ROOT / "seeds").iterdir())
 
+pytestmark = pytest.mark.heavy  # builds a wheel and a virtual environment
+
 
 def _run(*command: str | Path, **options: object) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(

@@ -266,6 +266,7 @@ def test_an_intact_copy_of_the_model_in_model_dir_is_the_same_model(tmp_path: Pa
 
 
 @needs_shared_corpus
+@pytest.mark.heavy  # encodes the whole shared corpus
 async def test_real_model_answers_more_paraphrases_of_the_question_set(
     full_db: Path, tmp_path: Path
 ) -> None:
