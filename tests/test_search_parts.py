@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from bot.passages import MAX_PASSAGES, passages
-from bot.search.confidence import confidence, meaning_confidence
+from bot.search.confidence import confidence, known_share, meaning_confidence
 from bot.search.fuse import fuse, normalise
 from bot.search.knobs import MEANING_HIGH, MEANING_LOW
 from bot.search.meaning import MeaningSearcher, quantise
@@ -42,6 +42,19 @@ def test_confidence_adds_meaning_to_the_words_within_bounds() -> None:
     assert confidence(0.4, None) == 0.4
     assert confidence(0.4, MEANING_HIGH) > confidence(0.4, MEANING_LOW + 0.05) > 0.4
     assert confidence(0.95, 1.0) == 1.0
+
+
+def test_meaning_vouches_only_for_the_words_the_corpus_knows() -> None:
+    # "connect my canvas app to a postgres database": no article has the word "postgres".
+    terms = [(2.0, 1.0), (1.5, 1.0), (5.0, 0.0), (2.0, 1.0)]  # (weight, trust)
+    known = known_share(terms)
+
+    assert known == 5.5 / 10.5
+    assert known_share([(3.0, 0.8), (1.0, 1.0)]) == 1.0  # a repaired typo is known
+    assert known_share([]) == 1.0
+    near = MEANING_HIGH  # as near as a paraphrase's own article gets
+    assert confidence(0.3, near, known) < confidence(0.3, near) - 0.3
+    assert confidence(0.3, near, 0.0) == 0.3  # the words' own confidence stays
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:

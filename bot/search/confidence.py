@@ -8,11 +8,14 @@ configured minimum the answer is "nothing found".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.search.knobs import (
     MEANING_ALONE,
     MEANING_CONFIDENCE_GAIN,
     MEANING_HIGH,
     MEANING_LOW,
+    UNKNOWN_WORDS_POWER,
 )
 
 
@@ -23,9 +26,24 @@ def meaning_confidence(cosine: float | None) -> float:
     return min(1.0, max(0.0, (cosine - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)))
 
 
-def confidence(words: float, cosine: float | None) -> float:
+def known_share(terms: Iterable[tuple[float, float]]) -> float:
+    """Of the question's (weight, trust) words, the share of the weight the corpus knows
+    (a repaired typo counts as known): 1.0 for a question without words."""
+    terms = list(terms)
+    total = sum(weight for weight, _ in terms)
+    if total <= 0:
+        return 1.0
+    return sum(weight for weight, trust in terms if trust > 0) / total
+
+
+def confidence(words: float, cosine: float | None, known: float = 1.0) -> float:
     """Both signals: meaning adds up to MEANING_CONFIDENCE_GAIN to the words' confidence,
     so a question that shares few words with its article but means the same can pass; and
-    meaning alone, sure enough, is worth up to MEANING_ALONE (an article sharing no word)."""
-    meaning = meaning_confidence(cosine)
+    meaning alone, sure enough, is worth up to MEANING_ALONE (an article sharing no word).
+
+    Meaning vouches only for what the corpus has words for: its part shrinks with `known`
+    (the share of the question's weight in the corpus vocabulary) to the power
+    UNKNOWN_WORDS_POWER. "connect my app to postgres" is near an article on external data,
+    but no article says "postgres"; "roll back my broken app" misses one everyday word."""
+    meaning = meaning_confidence(cosine) * known**UNKNOWN_WORDS_POWER
     return min(1.0, max(words + MEANING_CONFIDENCE_GAIN * meaning, MEANING_ALONE * meaning))
