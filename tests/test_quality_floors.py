@@ -29,6 +29,9 @@ from bot.library import Library
 from bot.settings import Settings
 from tests.conftest import SEEDS, SHARED_CORPUS, needs_shared_corpus
 
+# The seeds are about deep learning and the brain, beside ~800 Power Apps items.
+SEED_FILES = {p.name for p in SEEDS.iterdir()}
+
 pytestmark = needs_shared_corpus
 
 # THE FLOORS: today's tuning-half figure for each, less 0.03, rounded down to a multiple of 0.05.
@@ -91,11 +94,24 @@ def tuning(full_db: Path) -> Report:
 
 
 @pytest.fixture(scope="module")
-def tuning_meaning(full_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
-    """The same, with meaning on: the vectors encoded first in a copy of the database."""
+def meaning_db(full_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the database with every article's vectors encoded (the shipped model)."""
     copy = tmp_path_factory.mktemp("meaning") / "articles.sqlite3"
     shutil.copyfile(full_db, copy)
-    return asyncio.run(_ask_all(copy, semantic=True))
+
+    async def fill() -> None:
+        settings = Settings(db_path=copy, corpus_dirs=(SEEDS, SHARED_CORPUS), semantic=True)
+        async with await Library.open(settings):  # fills every vector before it returns
+            pass
+
+    asyncio.run(fill())
+    return copy
+
+
+@pytest.fixture(scope="module")
+def tuning_meaning(meaning_db: Path) -> Report:
+    """The tuning half asked with meaning on."""
+    return asyncio.run(_ask_all(meaning_db, semantic=True))
 
 
 def _misses(report: Report, kind: str) -> str:
@@ -169,3 +185,26 @@ def test_with_meaning_the_gate_holds_both_ways(tuning_meaning: Report) -> None:
         f"no-answer precision {precision:.3f}: {tuning_meaning.no_answer.said_nothing} "
         "questions got nothing found"
     )
+
+
+async def _dopamine_card(db: Path) -> tuple[list[str], list[str], set[str]]:
+    """(related link titles under the dopamine answer, "More like this" sources, the seeds'
+    titles)."""
+    settings = Settings(db_path=db, corpus_dirs=(SEEDS, SHARED_CORPUS), semantic=True)
+    async with await Library.open(settings) as library:
+        outcome = await library.ask("What do dopamine neurons encode?")
+        answer = await outcome.answer(0)
+        more = await library.more_like(answer.article.id, limit=3)
+        seeds = {
+            e.title for e in library.engine.catalog.entries if Path(e.source).name in SEED_FILES
+        }
+    return [link.title for link in answer.related], [e.source for e in more], seeds
+
+
+def test_related_links_stay_on_the_articles_subject_in_a_mixed_corpus(meaning_db: Path) -> None:
+    # Issue 9.5: by words alone they were a Microsoft summit and a stroke-survivor app.
+    related, more, seed_titles = asyncio.run(_dopamine_card(meaning_db))
+
+    assert len(related) >= 2 and len(more) == 3
+    assert all(Path(source).name in SEED_FILES for source in more), more
+    assert all(title in seed_titles for title in related), related
