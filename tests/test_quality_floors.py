@@ -163,6 +163,7 @@ def test_nothing_found_is_kept_for_unanswerable_questions(tuning: Report) -> Non
     )
 
 
+@pytest.mark.heavy  # encodes the whole shared corpus (once per module)
 @pytest.mark.parametrize("kind", list(MEANING_HIT_AT_1_FLOORS))
 def test_with_meaning_each_kind_holds_its_floor(tuning_meaning: Report, kind: str) -> None:
     got = tuning_meaning.by_kind[kind]
@@ -173,6 +174,7 @@ def test_with_meaning_each_kind_holds_its_floor(tuning_meaning: Report, kind: st
     )
 
 
+@pytest.mark.heavy
 def test_with_meaning_the_gate_holds_both_ways(tuning_meaning: Report) -> None:
     hit3 = tuning_meaning.overall.hit3
     accuracy = tuning_meaning.no_answer.accuracy
@@ -201,6 +203,7 @@ async def _dopamine_card(db: Path) -> tuple[list[str], list[str], set[str]]:
     return [link.title for link in answer.related], [e.source for e in more], seeds
 
 
+@pytest.mark.heavy
 def test_related_links_stay_on_the_articles_subject_in_a_mixed_corpus(meaning_db: Path) -> None:
     # Issue 9.5: by words alone they were a Microsoft summit and a stroke-survivor app.
     related, more, seed_titles = asyncio.run(_dopamine_card(meaning_db))
