@@ -5,11 +5,12 @@ repository."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,43 @@ def full_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def full_engine(full_db: Path) -> AsyncIterator[SearchEngine]:
     async with await Store.open(full_db) as opened:
         yield await SearchEngine.load(opened)
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """The database `build(path)` makes, made once for the whole run: pytest-xdist's workers
+    share the parent of their temporary folders, and the others wait on a lock for the first
+    one's. Tests only read it (or copy it to change it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    path = folder / "articles.sqlite3"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "built").exists():
+            build(path)
+            (folder / "built").touch()
+    return path
+
+
+@pytest.fixture(scope="session")
+def meaning_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeds plus the shared corpus with every article's vectors encoded by the shipped
+    model: encoding the corpus costs tens of seconds of CPU, paid once a run."""
+    from bot.library import Library
+    from bot.settings import Settings
+
+    def build(path: Path) -> None:
+        corpora = (SEEDS, SHARED_CORPUS if SHARED_CORPUS.is_dir() else SAMPLE)
+
+        async def fill() -> None:
+            settings = Settings(db_path=path, corpus_dirs=corpora, semantic=True)
+            async with await Library.open(settings):  # loads, then fills every vector
+                pass
+
+        asyncio.run(fill())
+
+    return built_once(tmp_path_factory, "meaning", build)

@@ -9,7 +9,6 @@ half (`python -m benchmarks.score_questions --split held_out`) is for deciding, 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -94,23 +93,9 @@ def tuning(full_db: Path) -> Report:
 
 
 @pytest.fixture(scope="module")
-def meaning_db(full_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the database with every article's vectors encoded (the shipped model)."""
-    copy = tmp_path_factory.mktemp("meaning") / "articles.sqlite3"
-    shutil.copyfile(full_db, copy)
-
-    async def fill() -> None:
-        settings = Settings(db_path=copy, corpus_dirs=(SEEDS, SHARED_CORPUS), semantic=True)
-        async with await Library.open(settings):  # fills every vector before it returns
-            pass
-
-    asyncio.run(fill())
-    return copy
-
-
-@pytest.fixture(scope="module")
 def tuning_meaning(meaning_db: Path) -> Report:
-    """The tuning half asked with meaning on."""
+    """The tuning half asked with meaning on (meaning_db, from conftest.py: every vector
+    encoded by the shipped model)."""
     return asyncio.run(_ask_all(meaning_db, semantic=True))
 
 
@@ -163,7 +148,7 @@ def test_nothing_found_is_kept_for_unanswerable_questions(tuning: Report) -> Non
     )
 
 
-@pytest.mark.heavy  # encodes the whole shared corpus (once per module)
+@pytest.mark.heavy  # asks the tuning half with meaning (meaning_db: the corpus encoded once a run)
 @pytest.mark.parametrize("kind", list(MEANING_HIT_AT_1_FLOORS))
 def test_with_meaning_each_kind_holds_its_floor(tuning_meaning: Report, kind: str) -> None:
     got = tuning_meaning.by_kind[kind]

@@ -268,9 +268,9 @@ def test_an_intact_copy_of_the_model_in_model_dir_is_the_same_model(tmp_path: Pa
 
 
 @needs_shared_corpus
-@pytest.mark.heavy  # encodes the whole shared corpus
+@pytest.mark.heavy  # asks every paraphrase twice (meaning_db encodes the corpus once a run)
 async def test_real_model_answers_more_paraphrases_of_the_question_set(
-    full_db: Path, tmp_path: Path
+    meaning_db: Path, tmp_path: Path
 ) -> None:
     from benchmarks.score_questions import clean_query, load_questions, source_matches
 
@@ -278,7 +278,7 @@ async def test_real_model_answers_more_paraphrases_of_the_question_set(
         q for q in load_questions(ROOT / "benchmarks" / "questions.jsonl") if q.kind == "paraphrase"
     ]
     copy = tmp_path / "full.sqlite3"
-    shutil.copyfile(full_db, copy)
+    shutil.copyfile(meaning_db, copy)  # the corpus and its vectors, encoded once a run
     store = await Store.open(copy)
     try:
         lexical_engine = await SearchEngine.load(store)
