@@ -32,13 +32,18 @@ def run_json(
 
 
 def run_text(
-    args: list[str], timeout: float = 3600, root: Path = ROOT, python: str = sys.executable
+    args: list[str],
+    timeout: float = 3600,
+    root: Path = ROOT,
+    python: str = sys.executable,
+    env: dict[str, str] | None = None,
 ) -> str:
-    """Run `python -m ARGS...` in the project root (or `root`) and return its stdout."""
+    """Run `python -m ARGS...` in the project root (or `root`), `env` added to its
+    environment, and return its stdout."""
     done = subprocess.run(
         [python, "-m", *args],
         cwd=root,
-        env=_env(root),
+        env=_env(root) | (env or {}),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,10 +120,18 @@ class Library:
             await store.close()
             raise
         library = cls(store, engine, settings, embedder, fill_mode)
-        if fill_mode == "now":
-            await library.fill_vectors()
-        elif fill_mode == "background":
-            library.start_filling()
+        try:
+            if fill_mode == "now":
+                await library.fill_vectors()
+            elif fill_mode == "background":
+                library.start_filling()
+        except sqlite3.OperationalError as exc:
+            # Another process holds the write lock (its reload): answer with the vectors
+            # already stored; the missing ones are encoded by a later open.
+            log.warning("vectors not saved (%s): answering with those stored", exc)
+        except BaseException:
+            await library.close()
+            raise
         return library
 
     async def fill_vectors(self, progress: Progress | None = None) -> FillReport:

@@ -71,7 +71,7 @@ class Settings:
     shard_count: int | None = None
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
-    semantic: bool = False  # search by meaning beside the words (the shipped ONNX model)
+    semantic: bool = True  # search by meaning beside the words (the shipped ONNX model)
     model_dir: Path | None = None  # another model directory than the shipped one
     insights_retention_days: int = 90  # questions and votes older than this are purged daily
     # The privileged Message Content intent (off: the bot reads only messages that mention

@@ -291,6 +291,8 @@ async def test_a_failed_reload_keeps_the_old_corpus_serving_and_says_so(
 async def test_status_shows_corpus_reload_digest_latency_and_version(
     articlebot: BotHarness, fake_discord: FakeDiscord
 ) -> None:
+    assert articlebot.library is not None
+    await articlebot.library.wait_for_vectors()  # the seeds' vectors fill in the background
     shown = await reply(await admin(fake_discord, "status"))
     assert shown["flags"] & 64
     assert shown["embeds"][0]["title"] == "articlebot status"
@@ -298,6 +300,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
     assert list(fields) == [
         "Corpus",
         "Last reload",
+        "Vectors",
         "Daily digest",
         "Last digest",
         "Questions kept",
@@ -308,6 +311,7 @@ async def test_status_shows_corpus_reload_digest_latency_and_version(
     assert fields["Corpus"] == "5 articles · 2 topics"
     assert fields["Last reload"].startswith("<t:")
     assert "5 added · 0 updated · 0 removed · 0 failed" in fields["Last reload"]
+    assert fields["Vectors"] == "all articles encoded"
     assert fields["Daily digest"] == "off · no channel yet · 09:00 (UTC) · 3 articles · every topic"
     assert fields["Last digest"] == "never posted"
     assert fields["Questions kept"] == "0 (each for 90 days)"

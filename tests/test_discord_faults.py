@@ -217,9 +217,14 @@ async def test_a_message_that_mentions_the_bot_is_not_parsed_as_a_command(
     bot.add_listener(on_command_error)
     seen = asyncio.create_task(bot.wait_for("message"))
     mention = f"<@{fake_discord.bot_user.id}> what do dopamine neurons encode?"
+    since = len(fake_discord.calls)
     await fake_discord.post_user_message(fake_discord.channel.id, mention)
     await seen
-    # A round trip through the bot after the message: its handlers have had their turn.
+    # The mention is answered (its question encoded off the event loop, so it may end after
+    # the round trip below), and a round trip through the bot: its handlers have had their turn.
+    await fake_discord.wait_for_call(
+        "POST", rf"/channels/{fake_discord.channel.id}/messages", since=since
+    )
     interaction = await fake_discord.send_slash("ask", {"question": DOPAMINE_QUESTION})
     assert (await interaction.final_message())["embeds"][0]["title"] == DOPAMINE_TITLE
 

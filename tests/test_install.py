@@ -153,9 +153,8 @@ def test_installed_articlebot_reads_the_users_config_folder(
     elsewhere = tmp_path / "db" / "mine.sqlite3"
     config.write_text(f'[bot]\ndb_path = "{elsewhere}"\nmin_confidence = 0.99\n')
 
-    done = _run(
-        installed / "articlebot", "ask", "What do dopamine neurons encode?", cwd=cwd, env=env
-    )
+    # Answered below 0.99 (about 0.85 by its words, 0.87 with meaning).
+    done = _run(installed / "articlebot", "ask", "reward prediction error", cwd=cwd, env=env)
 
     assert "Nothing in the corpus answers" in done.stdout  # the config's 0.99 floor
     assert elsewhere.is_file()

@@ -138,9 +138,11 @@ async def test_vectors_are_kept_and_only_changed_articles_encoded_again(
         await store.close()
 
 
-def test_semantic_setting_reads_yes_and_no_and_names_a_model_dir(tmp_path: Path) -> None:
-    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is False
-    assert load_settings(None, env={}).semantic is False
+def test_semantic_setting_is_on_by_default_reads_yes_and_no_and_names_a_model_dir(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(ROOT / "config" / "articlebot.toml", env={}).semantic is True
+    assert load_settings(None, env={}).semantic is True
     assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "no"}).semantic is False
     assert load_settings(None, env={"ARTICLEBOT_SEMANTIC": "1"}).semantic is True
     with pytest.raises(ConfigError, match="yes/no"):

@@ -19,6 +19,7 @@ from bot.search.knobs import (
     CANDIDATES,
     LATEST_AMONG,
     MEANING_CANDIDATES,
+    MEANING_LOW,
     MEANING_WEIGHT,
     MEANING_WEIGHT_SURE,
     NARROWED_CONFIDENCE,
@@ -145,7 +146,16 @@ class SearchEngine:
             if (entry := self.catalog.get(i)) is not None
         )
         if best_confidence < self.min_confidence:
-            nearest = tuple(h.title for h in hits[:3])
+            # Offered only where something points: a word, or meaning past MEANING_LOW. To
+            # gibberish the nearest vectors are any titles, and the member is better served
+            # by topics to browse.
+            near = [
+                h.title
+                for h in hits
+                if words.confidence.get(h.article_id, 0.0) > 0
+                or meaning.cosines.get(h.article_id, -1.0) > MEANING_LOW
+            ]
+            nearest = tuple(near[:3]) or self._nothing(query, words.terms).nearest
             return Found(SearchResult(query, False, round(best_confidence, 4), (), nearest))
         result = SearchResult(query, True, round(best_confidence, 4), hits)
         return Found(result, words.texts, passages)

@@ -31,6 +31,11 @@ _ARTICLE_VECTORS = (
     "WHERE e.part = 0 AND e.model = ?"
 )
 
+_STALE = (
+    "SELECT EXISTS (SELECT 1 FROM embeddings WHERE model != ? "
+    "OR article_id NOT IN (SELECT id FROM articles))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class EncodeJob:
@@ -149,6 +154,11 @@ class EmbeddingStore:
 
     async def prune(self, model: str) -> None:
         """Drop the vectors of articles gone from the corpus, and of any other model."""
+        # Looked for first: a reader (`articlebot ask`) with nothing to drop never writes, so
+        # it never waits on another process's reload.
+        stale = await self._reader.execute_fetchall(_STALE, (model,))
+        if not next(iter(stale))[0]:
+            return
         async with self._lock:
             await self._writer.execute(
                 "DELETE FROM embeddings WHERE model != ? "
