@@ -2,11 +2,11 @@
 
     python -m benchmarks.install_size [--json OUT]
 
-Builds two fresh virtual environments in a temporary folder: one with `pip install .` (the
-default install), one with the same dependencies less onnxruntime, tokenizers and numpy (and
-what only they pull in), the project itself installed without dependencies. Reports the
-size of each site-packages folder (du) and its biggest distributions. Needs the package
-index; takes a minute or two.
+Builds two fresh virtual environments in a temporary folder: one with `pip install .` of
+the committed tree (the default install), one with the same dependencies less onnxruntime,
+tokenizers and numpy (and what only they pull in), the project itself installed without
+dependencies. Reports the size of each site-packages folder (du) and its biggest
+distributions. Needs the package index; takes a minute or two.
 """
 
 from __future__ import annotations
@@ -40,12 +40,22 @@ def _venv(where: Path) -> tuple[Path, Path]:
     return python, site
 
 
-def _pip(python: Path, *args: str) -> None:
+def _pip(python: Path, source: Path, *args: str) -> None:
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
         check=True,
-        cwd=ROOT,
+        cwd=source,
     )
+
+
+def _source(where: Path) -> Path:
+    """The committed tree (HEAD), exported: a build writes nothing into the checkout."""
+    where.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "HEAD"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    return where
 
 
 def _du(path: Path) -> int:
@@ -67,16 +77,17 @@ def _dependencies() -> list[str]:
 
 def measure() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="articlebot-size-") as tmp:
+        source = _source(Path(tmp) / "src")
         default_py, default_site = _venv(Path(tmp) / "default")
-        _pip(default_py, ".")
+        _pip(default_py, source, ".")
         words_py, words_site = _venv(Path(tmp) / "words")
         kept = [
             d
             for d in _dependencies()
             if (m := _NAME.match(d)) is None or m.group(0).lower() not in MEANING
         ]
-        _pip(words_py, *kept)
-        _pip(words_py, "--no-deps", ".")
+        _pip(words_py, source, *kept)
+        _pip(words_py, source, "--no-deps", ".")
         default, words = _du(default_site), _du(words_site)
         return {
             "default_mb": default / 1e6,
