@@ -304,7 +304,8 @@ def _details(results: dict[str, Any]) -> list[str]:
         out.append(
             "**Words-only cold ingest.** `benchmarks.tasks ingest` (Store.reload into a fresh "
             "database, a fresh process, no vectors) of generated corpora, the base and this "
-            "code taking turns; seconds of every run: "
+            "code taking turns (who goes first alternates; the disk is synced before each run, "
+            "so none pays for the last one's writes); seconds of every run: "
             + "; ".join(
                 f"{int(n):,}: this {', '.join(_f(t) for t in r['runs']['this'])}, base "
                 f"{', '.join(_f(t) for t in r['runs']['base'])}"
