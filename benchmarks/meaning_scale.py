@@ -49,10 +49,21 @@ SEED = 1
 WIDTH = 384
 
 
-def _model_name() -> str:
-    from bot.embed import MODEL_DIR, verified_model
+def model_name() -> str:
+    """The name the shipped model's vectors are stored under."""
+    from bot.embed import OnnxEmbedder
 
-    return f"onnx-{verified_model(MODEL_DIR)[2][:16]}"
+    return OnnxEmbedder(threads=1).name
+
+
+def model_of(db: Path) -> str | None:
+    """The model of a database's vectors (None: it has none)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
 
 
 def _synthetic(real: Any, count: int, rng: np.random.Generator) -> Any:
@@ -72,7 +83,7 @@ def fill(db: Path, real_db: Path, batch: int = 5000) -> dict[str, Any]:
     from bot.passages import passages
     from bot.search.meaning import quantise
 
-    model = _model_name()
+    model = model_name()
     real = sqlite3.connect(f"file:{real_db}?mode=ro", uri=True)
     real_rows = real.execute(
         "SELECT article_id, part, scale, vector FROM embeddings WHERE model = ?", (model,)

@@ -171,19 +171,27 @@ def _big(work: Path, n: int = 100_000) -> Path:
     """Words-only database of the real corpus + n generated articles, with vectors."""
     big = work / f"mixed-{n}.sqlite3"
     if big.is_file():
+        if meaning_scale.model_of(big) != meaning_scale.model_name():
+            meaning_scale.fill(big, _real(work))  # another model file: its vectors again
         return big
     corpus = work / f"corpus-{n}"
     if not corpus.is_dir():
         generate_corpus(n, corpus, 1)
-    real = work / "real.sqlite3"
-    if not real.is_file():
-        _ingest_real(ROOT, real, semantic=True)
+    real = _real(work)
     building = work / f"mixed-{n}.building.sqlite3"
     corpora = [a for c in (*REAL, corpus) for a in ("--corpus", str(c))]
     run_json(["benchmarks.tasks", "ingest", *corpora, "--db", str(_fresh(building))])
     meaning_scale.fill(building, real)
     shutil.move(building, big)
     return big
+
+
+def _real(work: Path) -> Path:
+    """The real corpus with the model's vectors (the quality step's database)."""
+    real = work / "real.sqlite3"
+    if not real.is_file() or meaning_scale.model_of(real) != meaning_scale.model_name():
+        _ingest_real(ROOT, real, semantic=True)
+    return real
 
 
 def _run(name: str, fn: Callable[[], dict[str, Any]], results: dict[str, Any]) -> None:
@@ -195,6 +203,7 @@ def _run(name: str, fn: Callable[[], dict[str, Any]], results: dict[str, Any]) -
         "load_before": load,
         "load_after": os.getloadavg()[0],
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(ROOT),
     }
 
 
@@ -226,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "recall": lambda: step_recall(args.work, base),
         "install": lambda: install_size.measure(),
     }
-    for name in args.only.split(","):
+    for name in filter(None, args.only.split(",")):  # --only "": the Markdown again
         _run(name, jobs[name], results)
         results["machine"] = machine()
         results["commit"] = _commit(ROOT)

@@ -80,8 +80,8 @@ def render(results: dict[str, Any]) -> str:
     out = ["## Targets of issue 9: search by meaning", ""]
     m = results.get("machine", {})
     out.append(
-        f"Produced by `{TARGETS_CMD}` (steps: {', '.join(k for k in STEP_ORDER if k in results)}) "
-        f"at commit {results.get('commit', '?')}, baseline = commit "
+        f"Produced by `{TARGETS_CMD}` (steps: {', '.join(k for k in STEP_ORDER if k in results)}; "
+        "the commit each ran at is listed below), baseline = commit "
         f"{results.get('base_commit', '?')} (before this work) in its own checkout and venv, "
         "measured in the same run, the two taking turns. "
         f"Machine: {m.get('cores', '?')} cores, shared with four other sessions working at "
@@ -102,7 +102,8 @@ def render(results: dict[str, Any]) -> str:
             [
                 "/ask p95 at 100k, question encoding included",
                 "≤ 25 ms",
-                f"**{_f(on['ask']['p95'], 1)} ms** (p50 {_f(on['ask']['p50'], 1)})",
+                f"**{_f(on['ask']['p95'], 1)} ms** (p50 {_f(on['ask']['p50'], 1)}; p95 "
+                f"{_ratio(on['ask']['p95'], base['ask']['p95'] if base else None)} of base)",
                 (
                     f"{_f(base['ask']['p95'], 1)} ms full scan (p50 {_f(base['ask']['p50'], 1)}); "
                     if base
@@ -116,7 +117,8 @@ def render(results: dict[str, Any]) -> str:
             [
                 "peak RSS serving 100k",
                 "≤ 300 MB",
-                f"**{_f(on['peak_rss_mb'], 0)} MB**",
+                f"**{_f(on['peak_rss_mb'], 0)} MB** "
+                f"({_ratio(on['peak_rss_mb'], base['peak_rss_mb'] if base else None)} of base)",
                 (f"{_f(base['peak_rss_mb'], 0)} MB; " if base else "")
                 + f"words only {_f(words['peak_rss_mb'], 0)} MB",
                 cmd,
@@ -170,7 +172,8 @@ STEP_ORDER = ("quality", "encode", "ingest", "serve", "recall", "install")
 def _load(results: dict[str, Any], step: str) -> str:
     r = results[step]
     return (
-        f"{step}: {r.get('date', '?')}, {_f(r.get('elapsed_s'), 0)} s, load average "
+        f"{step}: {r.get('date', '?')} at commit {r.get('commit', '?')}, "
+        f"{_f(r.get('elapsed_s'), 0)} s, load average "
         f"{_f(r.get('load_before'), 1)} before, {_f(r.get('load_after'), 1)} after"
     )
 
