@@ -107,6 +107,12 @@ def run_cli(
     )
 
 
+# For CLI tests whose subject is files, parsing or the database, not meaning: encoding every
+# article in each of their processes cost the suite about 35 s of CPU. Meaning's own CLI
+# tests (test_cli, test_store_open_faults, test_run_command, test_semantic) keep the default.
+WORDS_ONLY = {"ARTICLEBOT_SEMANTIC": "0"}
+
+
 def environment_without_bot_settings() -> dict[str, str]:
     """This process's environment less DISCORD_* and ARTICLEBOT_*, for a CLI subprocess
     that must see only what its test gives it."""

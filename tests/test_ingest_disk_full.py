@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS, run_cli
+from tests.conftest import SEEDS, WORDS_ONLY, run_cli
 
 ROOM_BYTES = 256 * 1024  # what the reload may add to the database before it is full
 
@@ -24,7 +24,7 @@ def cli(*args: str, limit: int | None = None) -> subprocess.CompletedProcess[str
         assert limit is not None
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return run_cli(*args, preexec_fn=limited if limit is not None else None)
+    return run_cli(*args, env=WORDS_ONLY, preexec_fn=limited if limit is not None else None)
 
 
 def titles(db: Path) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS, environment_without_bot_settings, run_cli
+from tests.conftest import ROOT, SEEDS, WORDS_ONLY, environment_without_bot_settings, run_cli
 
 TIMEOUT_S = 180  # generous: the machine may be shared and busy
 
@@ -78,7 +78,7 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def seeded_db(tmp_path: Path) -> Path:
     db = tmp_path / "a.sqlite3"
-    done = run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS))
+    done = run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS), env=WORDS_ONLY)
     assert done.returncode == 0, done.stderr
     return db
 
@@ -103,7 +103,7 @@ def ingesting(
             str(big_corpus),
         ],
         cwd=ROOT,
-        env=environment_without_bot_settings(),
+        env={**environment_without_bot_settings(), **WORDS_ONLY},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -119,7 +119,7 @@ def ingesting(
 
 
 def titles(db: Path) -> list[str]:
-    done = run_cli("export", "--db", str(db))
+    done = run_cli("export", "--db", str(db), env=WORDS_ONLY)
     assert done.returncode == 0, done.stderr
     return [json.loads(line)["title"] for line in done.stdout.splitlines()]
 
@@ -144,7 +144,7 @@ def test_a_signal_stops_an_ingest_with_one_line_and_the_old_corpus(
     wait_for(lambda: not any(running(pid) for pid in helpers), "the parser processes to end")
     assert titles(seeded_db) == before
     # Nothing was left locked: the next reload runs.
-    again = run_cli("ingest", "--db", str(seeded_db), "--corpus", str(SEEDS))
+    again = run_cli("ingest", "--db", str(seeded_db), "--corpus", str(SEEDS), env=WORDS_ONLY)
     assert again.returncode == 0 and f"{len(before)} unchanged" in again.stdout, again.stderr
 
 

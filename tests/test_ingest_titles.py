@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import WORDS_ONLY, run_cli
 
 RLO, PDF, RLI, PDI = "\u202e", "\u202c", "\u2067", "\u2069"
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
@@ -19,10 +19,10 @@ def load(tmp_path: Path, files: dict[str, str]) -> dict[str, dict]:
     for name, text in files.items():
         (corpus / name).write_text(text, encoding="utf-8")
     db = str(tmp_path / "a.sqlite3")
-    done = run_cli("ingest", "--db", db, "--corpus", str(corpus))
+    done = run_cli("ingest", "--db", db, "--corpus", str(corpus), env=WORDS_ONLY)
     assert done.returncode == 0, done.stderr
     assert "0 failed" in done.stdout, done.stdout
-    exported = run_cli("export", "--db", db)
+    exported = run_cli("export", "--db", db, env=WORDS_ONLY)
     assert exported.returncode == 0, exported.stderr
     return {a["source"]: a for a in map(json.loads, exported.stdout.splitlines())}
 

@@ -10,20 +10,20 @@ import subprocess
 from pathlib import Path
 
 from bot.store.changes import PARSE_BATCH
-from tests.conftest import run_cli
+from tests.conftest import WORDS_ONLY, run_cli
 
 BAD_URL = "http://[::1"  # an unbalanced IPv6 bracket: urlsplit raises ValueError
 
 
 def ingest(db: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
-    done = run_cli("ingest", "--db", str(db), "--corpus", str(corpus))
+    done = run_cli("ingest", "--db", str(db), "--corpus", str(corpus), env=WORDS_ONLY)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
     return done
 
 
 def exported(db: Path) -> dict[str, dict]:
-    done = run_cli("export", "--db", str(db))
+    done = run_cli("export", "--db", str(db), env=WORDS_ONLY)
     assert done.returncode == 0, done.stderr
     return {a["source"]: a for a in map(json.loads, done.stdout.splitlines())}
 
@@ -139,7 +139,12 @@ def test_a_row_the_database_refuses_is_that_files_failure(tmp_path: Path) -> Non
     for name in ("first", "cursed", "last"):
         (corpus / f"{name}.md").write_text(article(f"The {name} article"))
     db = tmp_path / "a.sqlite3"
-    assert run_cli("ingest", "--db", str(db), "--corpus", str(tmp_path / "empty")).returncode == 0
+    assert (
+        run_cli(
+            "ingest", "--db", str(db), "--corpus", str(tmp_path / "empty"), env=WORDS_ONLY
+        ).returncode
+        == 0
+    )
     # The database itself refuses one row (as it would a value it cannot store).
     with sqlite3.connect(db) as conn:
         conn.execute(
