@@ -35,6 +35,21 @@ def test_names_are_found_after_their_cues(
         assert without(narrowing.topic, narrowing.phrases) == topic
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("who wrote the Quanta article about backpropagation", "the Quanta article about"),
+        ("Who is the author of the dopamine piece", "the dopamine piece"),
+        ("who owns an app after someone leaves", "who owns an app after someone leaves"),
+    ],
+)
+def test_who_wrote_asks_for_the_byline_and_is_not_topic(question: str, topic: str) -> None:
+    narrowing = parse_question(question)
+
+    assert narrowing.who_asked == (topic != question)
+    assert narrowing.topic.startswith(topic)
+
+
 def test_dates_and_latest_are_taken_out_of_the_topic() -> None:
     in_year = parse_question("neuroscience articles in 2021")
     assert (in_year.year, in_year.month, in_year.topic) == (2021, None, "neuroscience articles")

@@ -196,3 +196,19 @@ def test_related_links_stay_on_the_articles_subject_in_a_mixed_corpus(meaning_db
     assert len(related) >= 2 and len(more) == 3
     assert all(Path(source).name in SEED_FILES for source in more), more
     assert all(title in seed_titles for title in related), related
+
+
+async def _answered_by(db: Path, question: str) -> str | None:
+    """The source file of the article answering `question` with meaning on, or None."""
+    settings = Settings(db_path=db, corpus_dirs=(SEEDS, SHARED_CORPUS), semantic=True)
+    async with await Library.open(settings) as library:
+        outcome = await library.ask(question)
+        return Path(outcome.articles[0].source).name if outcome.answered else None
+
+
+@pytest.mark.heavy
+def test_who_wrote_the_quanta_article_is_answered_in_a_mixed_corpus(meaning_db: Path) -> None:
+    # Issue 9's own example: it got "nothing found", the right article only a nearest title.
+    question = "who wrote the Quanta article about backpropagation"
+
+    assert asyncio.run(_answered_by(meaning_db, question)) == "001_fb1d0d46ce0ecfe6.txt"

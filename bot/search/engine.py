@@ -101,7 +101,7 @@ class SearchEngine:
         narrowing, names = self._narrowing(query)
         narrowed = bool(names) or narrowing.dated
         topic = without(narrowing.topic, [p for p, _ in names]) if narrowed else narrowing.topic
-        text = topic if narrowed or narrowing.latest else query
+        text = topic if narrowed or narrowing.latest or narrowing.who_asked else query
         words = await self.words.search(query, CANDIDATES, text=text)
         sure = bool(words.ranked) and words.confidence[words.ranked[0][0]] >= WORDS_SURE
         # Sure words keep their order: meaning then only weighs in on their confidence, and

@@ -48,6 +48,12 @@ _LATEST = re.compile(
     r"\b(?:the\s+)?(?:latest|newest|most\s+recent|recent)\b(?:\s+(?:on|about|from))?",
     re.IGNORECASE,
 )
+# "who wrote X" asks for X's byline, which the answer card shows: the cue is not topic.
+_WHO_ASKED = re.compile(
+    r"\bwho\s+(?:wrote|writes|has\s+written|authored|published|posted|"
+    r"(?:is|was)\s+(?:the\s+)?(?:author|writer)\s+of)\b",
+    re.IGNORECASE,
+)
 _NAME_WORD = r"[A-Za-z][\w.'\-]*"
 # A name runs over up to four words, up to a word that starts the topic or another cue.
 _STOP = (
@@ -87,6 +93,7 @@ class Narrowing:
     month: int | None = None
     since: bool = False  # "since 2020": that year or after
     latest: bool = False  # the newest is wanted
+    who_asked: bool = False  # "who wrote ...": the byline is wanted
     topic: str = ""  # the question without the phrases above
 
     @property
@@ -122,13 +129,18 @@ def parse_question(text: str) -> Narrowing:
     if (match := _LATEST.search(text)) is not None:
         latest = True
         text = _cut(text, match.span())
+    who_asked = False
+    if (match := _WHO_ASKED.search(text)) is not None:
+        who_asked = True
+        text = _cut(text, match.span())
     phrases: list[str] = []
     for pattern in _CUED:
         for match in pattern.finditer(text):
             phrase = match.group(1).strip(" .,'")
             if phrase and phrase.lower() not in [p.lower() for p in phrases]:
                 phrases.append(phrase)
-    return Narrowing(tuple(phrases), year, month, since, latest, " ".join(text.split()))
+    topic = " ".join(text.split())
+    return Narrowing(tuple(phrases), year, month, since, latest, who_asked, topic)
 
 
 # Words that only say "something published" once a who/where/when narrows the question.
