@@ -153,14 +153,7 @@ def serve(db: Path, base: Path | None, rounds: int, generated: int) -> dict[str,
                 latencies[name] += server.request("ask", asks)["lat_ms"]
         out: dict[str, Any] = {"questions": len(asks), "rounds": rounds}
         for name, server in systems.items():
-            stats = server.request("stats")
-            out[name] = {
-                "ready_s": server.ready_s,
-                "load_s": server.ready["load_s"],
-                "rss_ready_mb": server.ready["rss_mb"],
-                "peak_rss_mb": stats["hwm_mb"],
-                "ask": summary(latencies[name]),
-            }
+            out[name] = {**server.footprint(), "ask": summary(latencies[name])}
         return out
     finally:
         for server in systems.values():

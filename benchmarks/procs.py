@@ -74,6 +74,15 @@ class Server:
         self.ready = self._read()
         self.ready_s = time.perf_counter() - started
 
+    def footprint(self) -> dict[str, float]:
+        """Its start time and memory: at ready, and the peak so far."""
+        return {
+            "ready_s": self.ready_s,
+            "load_s": self.ready["load_s"],
+            "rss_ready_mb": self.ready["rss_mb"],
+            "peak_rss_mb": self.request("stats")["hwm_mb"],
+        }
+
     def request(self, op: str, items: list[str] | None = None) -> dict[str, Any]:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps({"op": op, "items": items or []}) + "\n")

@@ -216,12 +216,8 @@ def measure_serving(work: Path, plan: Plan) -> dict[str, Any]:
             answers = server.request("results", ask_items[:count])["results"]
             found[mode] = findability(answers, workload.sources[plan.warmup :][:count])
         for mode, server in servers.items():
-            stats = server.request("stats")
             out[mode] = {
-                "ready_s": server.ready_s,
-                "load_s": server.ready["load_s"],
-                "rss_ready_mb": server.ready["rss_mb"],
-                "peak_rss_mb": stats["hwm_mb"],
+                **server.footprint(),
                 "found": found[mode],
                 **{op: summary(values) for op, values in lat[mode].items() if values},
             }

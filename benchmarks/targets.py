@@ -38,7 +38,7 @@ from typing import Any
 
 from benchmarks import install_size, meaning_scale
 from benchmarks.generate import generate_corpus
-from benchmarks.procs import ROOT, _env, run_json
+from benchmarks.procs import ROOT, run_json, run_text
 from benchmarks.stats import machine, median
 
 log = logging.getLogger("benchmarks.targets")
@@ -63,20 +63,13 @@ def _python(root: Path) -> str:
 
 def _cli(root: Path, args: list[str], semantic: bool, timeout: float = 3600) -> tuple[str, float]:
     """`python -m bot ARGS` in a checkout; (stdout, wall seconds)."""
-    env = _env(root) | {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
     started = time.perf_counter()
-    done = subprocess.run(
-        [_python(root), "-m", "bot", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bot {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout, time.perf_counter() - started
+    out = run_text(["bot", *args], timeout, root, _python(root), env=_semantic_env(semantic))
+    return out, time.perf_counter() - started
+
+
+def _semantic_env(semantic: bool) -> dict[str, str]:
+    return {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
 
 
 def _ingest_real(root: Path, db: Path, semantic: bool) -> dict[str, Any]:
@@ -101,15 +94,8 @@ def step_quality(work: Path, base: Path) -> dict[str, Any]:
     for system, semantic in (("words", False), ("meaning", True)):
         for split in ("tuning", "held_out"):
             target = work / f"quality-{system}-{split}.json"
-            env = _env() | {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
             args = ["--db", str(db), "--split", split, "--timing", "--json", str(target)]
-            subprocess.run(
-                [sys.executable, "-m", "benchmarks.score_questions", *args],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+            run_text(["benchmarks.score_questions", *args], env=_semantic_env(semantic))
             figures = json.loads(target.read_text())
             figures.pop("per_question", None)
             figures.pop("misses", None)

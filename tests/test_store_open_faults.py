@@ -4,6 +4,7 @@ files."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shlex
@@ -11,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,17 +161,8 @@ def test_a_read_only_filesystem_is_one_line(tmp_path: Path) -> None:
 def test_a_reload_holding_a_new_database_is_one_line_not_a_hang(tmp_path: Path) -> None:
     db = tmp_path / "a.sqlite3"
     # Another process holds the write lock of a database it is creating.
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WRITE_LOCK, str(db), "rollback"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    with write_lock_held(db, "rollback"):
         done = run_cli("ask", "dopamine", "--db", str(db))
-    finally:
-        holder.communicate("", timeout=TIMEOUT_S)
 
     assert_one_line(done, f"{db} is locked by another process", "try again")
 
@@ -199,6 +192,22 @@ conn.execute("ROLLBACK")
 """
 
 
+@contextlib.contextmanager
+def write_lock_held(db: Path, mode: str) -> Iterator[None]:
+    """Another process holds `db`'s write lock (HOLD_WRITE_LOCK, `mode`) inside the block."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, str(db), mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        yield
+    finally:
+        holder.communicate("", timeout=TIMEOUT_S)
+
+
 @pytest.mark.parametrize("command", ["ask", "search", "export"])
 def test_readers_answer_from_the_old_corpus_while_a_reload_holds_the_write_lock(
     tmp_path: Path, command: str
@@ -206,18 +215,9 @@ def test_readers_answer_from_the_old_corpus_while_a_reload_holds_the_write_lock(
     db = tmp_path / "a.sqlite3"
     assert run_cli("ingest", "--db", str(db), "--corpus", str(SEEDS)).returncode == 0
     # Another process's reload: inside its transaction every article is gone.
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WRITE_LOCK, str(db), "wal"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    with write_lock_held(db, "wal"):
         args = {"ask": ["What do dopamine neurons encode?"], "search": ["dopamine"]}
         done = run_cli(command, *args.get(command, []), "--db", str(db))
-    finally:
-        holder.communicate("", timeout=TIMEOUT_S)
 
     assert done.returncode == 0, done.stderr
     assert "Designing artificial brains can help us learn more about real ones" in done.stdout

@@ -49,13 +49,19 @@ def _write(corpus: Path, name: str, title: str) -> None:
     (corpus / name).write_text(f"---\ntitle: {title}\n---\n\n{body}\n", encoding="utf-8")
 
 
+def _numbered_corpus(tmp_path: Path, count: int, title: str) -> Path:
+    """A corpus of `count` articles a{n}.md titled "{title} {n}"."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(count):
+        _write(corpus, f"a{n}.md", f"{title} {n}")
+    return corpus
+
+
 async def test_a_reload_while_encoding_loses_nothing_and_encodes_nothing_twice(
     tmp_path: Path,
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(6):
-        _write(corpus, f"a{n}.md", f"Article number {n}")
+    corpus = _numbered_corpus(tmp_path, 6, "Article number")
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await store.reload([corpus])
@@ -92,10 +98,7 @@ async def test_a_reload_while_encoding_loses_nothing_and_encodes_nothing_twice(
 async def test_the_library_serves_vectors_as_they_arrive_and_counts_the_waiting(
     tmp_path: Path,
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(3):
-        _write(corpus, f"a{n}.md", f"Gallery paging lesson {n}")
+    corpus = _numbered_corpus(tmp_path, 3, "Gallery paging lesson")
     settings = Settings(db_path=tmp_path / "db.sqlite3", corpus_dirs=(corpus,))
     embedder = HeldEmbedder()
     library = await Library.open(settings, fill_mode="background", embedder=embedder)
