@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import logging
 import re
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -141,16 +142,50 @@ class BotHarness:
 HarnessFactory = Callable[..., Awaitable[BotHarness]]
 
 
+# Settings that change what the first load writes: a bot started with any of them loads its
+# own database instead of a copy of the seeds' one.
+_LOAD_SETTINGS = {"corpus_dirs", "semantic", "model_dir"}
+
+
+@pytest.fixture(scope="session")
+def seeds_loaded_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database of the seeds as the bot's first start leaves it, vectors included, made
+    once a run: the first load and its encoding are the subject of the ingest, store and
+    vector tests, and ~80 Discord tests paid them again at every start."""
+    from tests.conftest import built_once
+
+    def build(path: Path) -> None:
+        async def load() -> None:
+            library = await Library.open(Settings(db_path=path, corpus_dirs=(SEEDS,)))
+            await library.close()
+
+        asyncio.run(load())
+
+    return built_once(tmp_path_factory, "seeds-bot", build)
+
+
 @pytest.fixture
 async def start_articlebot(
-    fake_discord: FakeDiscord, tmp_path: Path, fail_on_error_logs: ErrorLogCollector
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    fail_on_error_logs: ErrorLogCollector,
+    seeds_loaded_once: Path,
 ) -> AsyncIterator[HarnessFactory]:
     """`await start_articlebot(corpora=..., settings=...)` -> a running BotHarness; every
-    harness started is stopped at teardown, inside the ERROR-log check."""
+    harness started is stopped at teardown, inside the ERROR-log check. A bot on the seeds
+    alone with a new database starts from a copy of the seeds' loaded database (the restart
+    path: nothing changed on disk, nothing to encode)."""
     started: list[BotHarness] = []
 
     async def start(**kwargs: Any) -> BotHarness:
         kwargs.setdefault("db_path", tmp_path / f"articlebot-{len(started)}.sqlite3")
+        on_seeds_alone = (
+            tuple(kwargs.get("corpora", (SEEDS,))) == (SEEDS,)
+            and not kwargs.get("sample")
+            and not _LOAD_SETTINGS & set(kwargs.get("settings") or {})
+        )
+        if on_seeds_alone and not kwargs["db_path"].exists():
+            shutil.copyfile(seeds_loaded_once, kwargs["db_path"])
         harness = BotHarness(fake_discord, **kwargs)
         await harness.start()
         started.append(harness)
