@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.passages import article_text, passages
-from bot.search.meaning import quantise
 from bot.semantic import Embedder
 from bot.store import Store
 from bot.store.embeddings import EncodeJob, StoredVector
@@ -47,6 +46,8 @@ def encode_jobs(embedder: Embedder, jobs: Sequence[EncodeJob]) -> list[StoredVec
             owners.append((job.id, part))
     if not texts:
         return []
+    from bot.search.meaning import quantise  # numpy: only a process that encodes needs it
+
     rows, scales = quantise(embedder.encode(texts))
     return [
         StoredVector(article_id, part, float(scale), row.tobytes())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalog import Catalog
 from bot.models import Article, Hit, SearchResult
@@ -27,11 +27,13 @@ from bot.search.knobs import (
     PASSAGES_CHECKED,
     WORDS_SURE,
 )
-from bot.search.meaning import MeaningSearcher, int8_scores
 from bot.search.narrow import Names, Narrowing, parse_question, without
 from bot.search.words import QueryTerm, Vocabulary, WordSearcher
 from bot.semantic import Embedder
 from bot.store import CatalogEntry, Store
+
+if TYPE_CHECKING:  # numpy, under meaning, is imported only when meaning is on
+    from bot.search.meaning import MeaningSearcher
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class SearchEngine:
     ) -> SearchEngine:
         """The snapshot of the store's corpus; with an embedder, meaning too, from the
         vectors stored so far (more are added as they are encoded)."""
+        from bot.search.meaning import MeaningSearcher
         from bot.vectors import vectors_of
 
         entries = await store.catalog()
@@ -234,6 +237,8 @@ class SearchEngine:
         if meaning.vector is None or self.meaning is None:
             return {}
         import numpy as np
+
+        from bot.search.meaning import int8_scores
 
         stored = await self.store.embeddings.passage_vectors(
             self.meaning.embedder.name, article_ids
