@@ -109,6 +109,33 @@ class Catalog:
                     break
         return [self.entries[i] for i in found]
 
+    def position(self, article_id: str) -> int:
+        """Where the article stands in `entries` (newest first); KeyError if not there."""
+        return self._index[article_id]
+
+    def published_within(
+        self, low: str, high: str, ids: Sequence[str] | None = None
+    ) -> Iterator[str]:
+        """The ids of `ids` (default: every entry's; either way in the catalog's order,
+        newest first) published from `low` to `high` (ISO 8601 strings compared as text),
+        lazily: a binary search finds the first, as that order is by date."""
+
+        def published(at: int) -> str:
+            entry = self.entries[at] if ids is None else self._by_id[ids[at]]
+            return entry.published or ""
+
+        start, end = 0, len(self.entries) if ids is None else len(ids)
+        while start < end:  # the first not above `high` (dates descend)
+            middle = (start + end) // 2
+            if published(middle) > high:
+                start = middle + 1
+            else:
+                end = middle
+        for at in range(start, len(self.entries) if ids is None else len(ids)):
+            if published(at) < low:
+                return
+            yield self.entries[at].id if ids is None else ids[at]
+
     def similar(self, article_id: str, limit: int) -> list[CatalogEntry]:
         """The articles sharing the rarest title words and topics with this one, most alike
         first (newest among equals); itself excluded. From memory, no SQL."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.catalog import Catalog
 from bot.search import SearchEngine
 from bot.search.narrow import Names, parse_question, without
 from bot.store import CatalogEntry
@@ -110,3 +111,57 @@ async def test_a_year_narrows_the_topic_words(seed_engine: SearchEngine) -> None
     assert dated.answered
     assert dated.hits[0].source == BACKPROP_QUANTA
     assert {h.source for h in dated.hits} < {h.source for h in undated.hits}
+
+
+def test_a_date_asked_spans_the_published_dates_that_fit() -> None:
+    assert parse_question("brain research").published_span() is None
+    for question in ("news in 2021", "news from february 2020", "news since 2020"):
+        narrowing = parse_question(question)
+        low, high = narrowing.published_span() or ("", "")
+        for published in ("2019-12-31", "2020-01-31T08:00:00Z", "2020-02-24", "2021-05-01"):
+            assert narrowing.published_in(published) == (low <= published <= high), published
+
+
+def test_the_catalog_walks_only_the_dates_asked_for_newest_first() -> None:
+    dates = ["2021-03-01", "2020-02-24", "2020-02-03", None, "2020-01-31", "2021-01-02"]
+    entries = [
+        CatalogEntry(f"id{n}", f"{n}.md", f"T{n}", (), published, None)
+        for n, published in enumerate(dates)
+    ]
+    catalog = Catalog(entries)
+
+    assert list(catalog.published_within("2020-02", "2020-02\U0010ffff")) == ["id1", "id2"]
+    assert list(catalog.published_within("2021", "2021\U0010ffff")) == ["id0", "id5"]
+    assert list(catalog.published_within("2020", "2020\U0010ffff", ["id1", "id4"])) == [
+        "id1",
+        "id4",
+    ]
+    assert list(catalog.published_within("2022", "2022\U0010ffff")) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "articles from PowerApps911 in 2018",
+        "articles from 2019",
+        "articles from february 2020",
+        "articles since 2021",
+        "articles by April Dunnam",
+    ],
+)
+async def test_who_and_when_alone_lists_the_newest_that_fit(
+    full_engine: SearchEngine, question: str
+) -> None:
+    narrowing = parse_question(question)
+    names = [n for p in narrowing.phrases if (n := full_engine.names.match(p)) is not None]
+    by_name = {i for _, name in names for i in full_engine.names.articles(name)}
+    newest_that_fit = [
+        e.id
+        for e in full_engine.catalog.entries
+        if narrowing.published_in(e.published) and (not names or e.id in by_name)
+    ]
+
+    result = await full_engine.search(question, 5)
+
+    assert len(newest_that_fit) >= 2  # the corpus has some: the question is a fair one
+    assert [h.article_id for h in result.hits] == newest_that_fit[:5]

@@ -7,7 +7,9 @@ question; `confidence` decides whether the best one answers or it is "nothing fo
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,12 +107,20 @@ class SearchEngine:
         narrowed = bool(names) or narrowing.dated
         topic = without(narrowing.topic, [p for p, _ in names]) if narrowed else narrowing.topic
         text = topic if narrowed or narrowing.latest or narrowing.who_asked else query
-        words = await self.words.search(query, CANDIDATES, text=text)
+        # The question's vector is encoded in a worker thread while the words search: the
+        # model and SQLite both run outside the GIL, so neither waits for the other.
+        encoding = self._encoding(text or query)
+        try:
+            words = await self.words.search(query, CANDIDATES, text=text)
+        except BaseException:
+            if encoding is not None:
+                encoding.cancel()
+            raise
         sure = bool(words.ranked) and words.confidence[words.ranked[0][0]] >= WORDS_SURE
         # Sure words keep their order: meaning then only weighs in on their confidence, and
         # the scan of every article's vector (the costly part at 100,000) is skipped.
         nearest = not sure or MEANING_WEIGHT_SURE > 0
-        meaning = await self._meaning(text or query, [i for i, _ in words.ranked], nearest)
+        meaning = await self._meaning(encoding, [i for i, _ in words.ranked], nearest)
         weight = MEANING_WEIGHT_SURE if sure else MEANING_WEIGHT
         fused = _fused(words.ranked, meaning, weight)
         if narrowed:
@@ -188,17 +198,29 @@ class SearchEngine:
         taken = {i for i, _ in inside}
         low = min((s for _, s in inside), default=0.0)
         more: list[tuple[str, float]] = []
-        pool = (
-            [e.id for e in self.catalog.entries if e.id in by_name]
-            if by_name is not None
-            else (e.id for e in self.catalog.entries)
-        )
-        for article_id in pool:  # newest first
+        for article_id in self._newest(names, by_name, narrowing):
             if article_id not in taken and fits(article_id):
+                taken.add(article_id)  # a name's list may hold an article twice
                 more.append((article_id, low - 0.001 * (len(more) + 1)))
                 if len(inside) + len(more) >= limit:
                     break
         return inside + more
+
+    def _newest(
+        self, names: list[str], by_name: set[str] | None, narrowing: Narrowing
+    ) -> Iterable[str]:
+        """The ids that may fit who and when asked, newest first: the articles of the names,
+        those published in the span of the date, or both; never a walk of the whole catalog
+        (at 100,000 articles that walk was a question's slowest part)."""
+        ids: Sequence[str] | None = None
+        if len(names) == 1:
+            ids = self.names.articles(names[0])  # in the catalog's order already
+        elif by_name is not None:
+            ids = sorted(by_name, key=self.catalog.position)
+        span = narrowing.published_span()
+        if span is not None:
+            return self.catalog.published_within(*span, ids)
+        return ids if ids is not None else (e.id for e in self.catalog.entries)
 
     def _newest_first(self, head: list[str], sure_of: dict[str, float]) -> list[str]:
         """ "The latest on X": of the candidates nearly as sure as the best, the newest first."""
@@ -211,16 +233,23 @@ class SearchEngine:
         )
         return close + [i for i in head if i not in close]
 
+    def _encoding(self, text: str) -> asyncio.Task[Any] | None:
+        """The question's vector, being encoded; None when meaning is off or has no
+        vectors yet."""
+        if self.meaning is None or not len(self.meaning):
+            return None
+        return asyncio.ensure_future(self.meaning.encode(text))
+
     async def _meaning(
-        self, query: str, word_candidates: list[str], nearest: bool = True
+        self, encoding: asyncio.Task[Any] | None, word_candidates: list[str], nearest: bool = True
     ) -> _Meaning:
         """The question's nearest articles by meaning (unless not `nearest`), and the
         cosines of the words' own candidates; nothing when meaning is off, has no vectors
         yet, or fails."""
-        if self.meaning is None or not len(self.meaning):
+        if encoding is None or self.meaning is None:
             return _Meaning()
         try:
-            vector = await self.meaning.encode(query)
+            vector = await encoding
         except Exception:  # the model failed on this text: the words' answer still stands
             log.warning("question encoding failed; answering from the words alone", exc_info=True)
             return _Meaning()

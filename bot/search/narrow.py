@@ -80,6 +80,8 @@ _CUED = [
         re.IGNORECASE,
     ),
 ]
+# Sorts after any text that starts the same: the top of a range of prefixed strings.
+_ABOVE_ALL = "\U0010ffff"
 NAME_MATCH = 88  # rapidfuzz ratio of a phrase with a known name ("blake richard")
 NAME_POOL = 2000  # names compared per word of a phrase: a word in many names says little
 
@@ -112,6 +114,19 @@ class Narrowing:
         if year != self.year:
             return False
         return self.month is None or published[5:7] == f"{self.month:02d}"
+
+    def published_span(self) -> tuple[str, str] | None:
+        """The range of ISO 8601 `published` strings (lowest, highest) that can fit the date
+        asked for, as compared as strings; None when no date is asked. The catalog walks only
+        this range (it is sorted by `published`) instead of every article."""
+        if self.year is None:
+            return None
+        low = f"{self.year:04d}"
+        if self.since:
+            return low, _ABOVE_ALL
+        if self.month is not None:
+            low = f"{low}-{self.month:02d}"
+        return low, low + _ABOVE_ALL
 
 
 def parse_question(text: str) -> Narrowing:
@@ -221,6 +236,8 @@ class Names:
         return min(part, key=len) if part else None
 
     def articles(self, name: str) -> list[str]:
+        """The ids of the name's articles, in the order of the entries given (the catalog's,
+        newest first)."""
         return self._articles.get(name, [])
 
 
