@@ -109,7 +109,8 @@ def run_cli(
 
 # For CLI tests whose subject is files, parsing or the database, not meaning: encoding every
 # article in each of their processes cost the suite about 35 s of CPU. Meaning's own CLI
-# tests (test_cli, test_store_open_faults, test_run_command, test_semantic) keep the default.
+# tests (test_cli, test_store_open_faults, test_semantic, and test_run_command's bots that
+# connect) keep the default.
 WORDS_ONLY = {"ARTICLEBOT_SEMANTIC": "0"}
 
 
@@ -144,16 +145,17 @@ async def seed_engine(seeded: Store) -> SearchEngine:
 
 @pytest.fixture(scope="session")
 def full_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Seeds plus the shared corpus (or the sample when it is absent), loaded once."""
-    path = tmp_path_factory.mktemp("full") / "articles.sqlite3"
+    """Seeds plus the shared corpus (or the sample when it is absent), loaded once a run."""
     corpora = [SEEDS, SHARED_CORPUS if SHARED_CORPUS.is_dir() else SAMPLE]
 
-    async def load() -> None:
-        async with await Store.open(path) as opened:
-            await opened.reload(corpora)
+    def build(path: Path) -> None:
+        async def load() -> None:
+            async with await Store.open(path) as opened:
+                await opened.reload(corpora)
 
-    asyncio.run(load())
-    return path
+        asyncio.run(load())
+
+    return built_once(tmp_path_factory, "full", build)
 
 
 @pytest.fixture

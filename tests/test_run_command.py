@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.bot_harness import assert_nothing_pings
-from tests.conftest import ROOT, environment_without_bot_settings
+from tests.conftest import ROOT, WORDS_ONLY, environment_without_bot_settings
 from tests.fake_discord.server import FakeDiscord
 
 TOKEN = "not-a-real-token.but-secret.XYZ123"
+# The tests of a refused token are about the start-up, not meaning: they skip encoding the
+# seeds (WORDS_ONLY); the bot that connects and answers keeps the default.
 DEFERRED_CHANNEL_MESSAGE = 5
 
 
@@ -66,7 +68,7 @@ async def test_a_rejected_token_is_one_line_exit_2_and_never_printed(
     fake_discord: FakeDiscord, tmp_path: Path, stopping: list[asyncio.subprocess.Process]
 ) -> None:
     fake_discord.fail_always("GET", "/users/@me", status=401, code=0, message="401: Unauthorized")
-    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN)
+    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN, **WORDS_ONLY)
     stopping.append(process)
 
     async with asyncio.timeout(60):
@@ -147,7 +149,9 @@ async def test_the_gateway_closing_with_4004_is_one_line_exit_2_and_never_printe
     # The token passed REST but the gateway refuses it (revoked meanwhile).
     fake_discord.close_on_identify(4004)
     sharding = {"ARTICLEBOT_SHARD_COUNT": shards} if shards else {}
-    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN=TOKEN, **sharding)
+    process = await _start_run(
+        fake_discord, tmp_path, DISCORD_TOKEN=TOKEN, **sharding, **WORDS_ONLY
+    )
     stopping.append(process)
 
     async with asyncio.timeout(60):
@@ -204,7 +208,9 @@ async def test_a_token_file_readable_by_others_is_warned_about_in_one_line(
     token_file = _token_file(tmp_path, TOKEN.encode() + b"\n", mode=0o644)
     # A rejected token ends the run at once: only the start-up is of interest here.
     fake_discord.fail_always("GET", "/users/@me", status=401, code=0, message="401: Unauthorized")
-    process = await _start_run(fake_discord, tmp_path, DISCORD_TOKEN_FILE=str(token_file))
+    process = await _start_run(
+        fake_discord, tmp_path, DISCORD_TOKEN_FILE=str(token_file), **WORDS_ONLY
+    )
     stopping.append(process)
 
     async with asyncio.timeout(60):
