@@ -30,3 +30,14 @@ def test_core_modules_import_without_discord() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_cli_without_meaning_imports_no_numerical_runtime() -> None:
+    # Every `articlebot export`, `--help` or words-only command starts this way: numpy and
+    # onnxruntime cost a third of a second of start-up, and only meaning uses them.
+    code = (
+        "import sys; sys.modules['numpy'] = None; sys.modules['onnxruntime'] = None\n"
+        "import bot.__main__, bot.library, bot.search, bot.vectors"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
