@@ -194,7 +194,7 @@ def _read(path: Path) -> tuple[dict[str, object], str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=yaml.CSafeLoader)  # C parser, as ingest
     except yaml.YAMLError:
         return {}, match.group(2)
     return (meta if isinstance(meta, dict) else {}), match.group(2)
