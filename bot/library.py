@@ -142,7 +142,8 @@ class Library:
 
     def _add_vectors(self, stored: list[StoredVector]) -> None:
         if self.engine.meaning is not None:
-            self.engine.meaning.add(*vectors_of(stored))
+            ids, rows, scales = vectors_of(stored)
+            self.engine.meaning.add(self.engine.catalog.own_ids(ids), rows, scales)
 
     def start_filling(self) -> None:
         """Fill the vectors in a background task, unless one is running; its failure is

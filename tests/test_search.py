@@ -158,6 +158,38 @@ async def test_title_autocomplete_prefix_words_and_typos(seed_engine: SearchEngi
     assert len(catalog.complete_title("")) == 5
 
 
+async def test_the_catalog_in_memory_says_what_the_articles_say(
+    full_engine: SearchEngine,
+) -> None:
+    # What browsing, autocomplete and "by ..." questions show comes from the catalog, which
+    # keeps one copy of each topic, name and date and its positions in compact arrays.
+    articles = [a async for a in full_engine.store.iter_articles()]
+    catalog = full_engine.catalog
+    by_topic: dict[str, set[str]] = {}
+    for article in articles:
+        for topic in article.topics:
+            by_topic.setdefault(topic, set()).add(article.id)
+        entry = catalog.get(article.id)
+        assert entry is not None
+        names = ((article.provider.name,) if article.provider else ()) + article.authors
+        assert (entry.title, entry.topics, entry.published, entry.names) == (
+            article.title,
+            article.topics,
+            article.published,
+            tuple(dict.fromkeys(n for n in names if n)),
+        )
+        assert article.id in {e.id for e in catalog.complete_title(article.title, 25)} or (
+            sum(a.title == article.title for a in articles) > 1  # the same title twice
+        )
+
+    assert dict(catalog.topics()) == {t: len(ids) for t, ids in by_topic.items()}
+    for topic, ids in by_topic.items():
+        listed = catalog.by_topic(topic)
+        assert {e.id for e in listed} == ids
+        dates = [e.published or "" for e in listed]
+        assert dates == sorted(dates, reverse=True)  # newest first
+
+
 @needs_shared_corpus
 async def test_full_corpus_question_and_limits(full_engine: SearchEngine) -> None:
     result = await full_engine.search("What do dopamine neurons encode?")

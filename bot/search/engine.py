@@ -84,16 +84,17 @@ class SearchEngine:
         from bot.search.meaning import MeaningSearcher
         from bot.vectors import vectors_of
 
-        entries = await store.catalog()
-        vocabulary = Vocabulary(await store.term_frequencies(), len(entries))
+        catalog = Catalog(await store.catalog())
+        vocabulary = Vocabulary(await store.term_frequencies(), len(catalog))
         meaning = None
         if embedder is not None:
-            meaning = MeaningSearcher(embedder, len(entries))
+            meaning = MeaningSearcher(embedder, len(catalog))
             # A page at a time (memory), and the cells built once, after the last page.
             async for page in store.embeddings.article_vector_pages(embedder.name):
-                meaning.add(*vectors_of(page), index=False)
+                ids, rows, scales = vectors_of(page)
+                meaning.add(catalog.own_ids(ids), rows, scales, index=False)
             meaning.index()
-        return cls(store, Catalog(entries), vocabulary, min_confidence, meaning)
+        return cls(store, catalog, vocabulary, min_confidence, meaning)
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         return self.vocabulary.query_terms(query)
