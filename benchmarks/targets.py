@@ -26,7 +26,6 @@ import argparse
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +35,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import install_size, meaning_scale
+from benchmarks import encode, install_size, meaning_scale
+from benchmarks.encode import fresh as _fresh
+from benchmarks.encode import python_of as _python
+from benchmarks.encode import semantic_env as _semantic_env
 from benchmarks.generate import generate_corpus
 from benchmarks.procs import ROOT, run_json, run_text
 from benchmarks.stats import machine, median
@@ -47,44 +49,10 @@ SHARED = ROOT.parent / "shared" / "corpora" / "smartable-powerapps"
 REAL = [ROOT / "seeds", SHARED]  # --shared replaces the second
 STEPS = ("quality", "encode", "ingest", "serve", "recall", "install")
 START, END = "<!-- targets:start -->", "<!-- targets:end -->"
-_VECTORS = re.compile(r"Vectors: ([\d,]+) articles \(([\d,]+) texts\) encoded in ([\d.]+) ?s")
-
-
-def _fresh(path: Path) -> Path:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _python(root: Path) -> str:
-    return sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
-
-
-def _cli(root: Path, args: list[str], semantic: bool, timeout: float = 3600) -> tuple[str, float]:
-    """`python -m bot ARGS` in a checkout; (stdout, wall seconds)."""
-    started = time.perf_counter()
-    out = run_text(["bot", *args], timeout, root, _python(root), env=_semantic_env(semantic))
-    return out, time.perf_counter() - started
-
-
-def _semantic_env(semantic: bool) -> dict[str, str]:
-    return {"ARTICLEBOT_SEMANTIC": "1" if semantic else "0"}
 
 
 def _ingest_real(root: Path, db: Path, semantic: bool) -> dict[str, Any]:
-    corpora = [a for c in REAL for a in ("--corpus", str(c))]
-    out, wall = _cli(root, ["ingest", *corpora, "--db", str(_fresh(db))], semantic)
-    found = _VECTORS.search(out)
-    result: dict[str, Any] = {"wall_s": wall}
-    if found:
-        articles, texts, seconds = found.groups()
-        result |= {
-            "articles": int(articles.replace(",", "")),
-            "texts": int(texts.replace(",", "")),
-            "seconds": float(seconds),
-        }
-    return result
+    return encode.ingest(root, REAL, db, semantic)
 
 
 def step_quality(work: Path, base: Path) -> dict[str, Any]:

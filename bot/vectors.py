@@ -3,7 +3,8 @@
 The text of a reload commits first and is answered by its words at once; this fills in the
 vectors after, a batch at a time: the articles waiting (new, changed, or encoded by another
 model) are read, encoded in a worker thread (the model uses every core), and saved in one
-transaction per batch, each handed to `on_saved` so the search uses them as they arrive.
+transaction per batch, each handed to `on_saved` so the search uses them as they arrive;
+the reading and saving overlap the encoding.
 A reload in the middle loses nothing: an article changed since its batch was read is not
 saved, and is still waiting for the next pass.
 """
@@ -63,7 +64,10 @@ async def fill(
     guard: asyncio.Lock | None = None,
     batch: int = ENCODE_BATCH,
 ) -> FillReport:
-    """Encode and save every article waiting for vectors of this model; returns how many."""
+    """Encode and save every article waiting for vectors of this model; returns how many.
+
+    The model never waits on the database: the next batch is read while one is encoded, and
+    encoded while the one before is saved."""
     started = time.perf_counter()
     report = FillReport()
     embeddings = store.embeddings
@@ -74,25 +78,40 @@ async def fill(
     # Refused at this text (it changed or went while being encoded): never asked for again
     # this pass, so the loop ends; a new text of it is encoded like any other.
     refused: set[tuple[str, str]] = set()
-    while True:
-        jobs = [
-            j
-            for j in await embeddings.pending(embedder.name, batch + len(refused))
-            if (j.id, j.digest) not in refused
-        ][:batch]
-        if not jobs:
-            break
-        vectors = await asyncio.to_thread(encode_jobs, embedder, jobs)
-        async with guard or contextlib.nullcontext():
-            saved = await embeddings.save(embedder.name, {j.id: j.digest for j in jobs}, vectors)
-            kept = set(saved)
-            if on_saved is not None:
-                on_saved([v for v in vectors if v.article_id in kept and v.part == 0])
-        refused.update((j.id, j.digest) for j in jobs if j.id not in kept)
-        report.articles += len(saved)
-        report.texts += sum(1 for v in vectors if v.article_id in kept)
-        if progress is not None:
-            progress(min(report.articles, total), total)
+
+    async def next_batch(encoding: Sequence[EncodeJob]) -> list[EncodeJob]:
+        """Waiting articles not refused, and not in the batch being encoded (not saved yet)."""
+        skip = refused | {(j.id, j.digest) for j in encoding}
+        waiting = await embeddings.pending(embedder.name, batch + len(skip))
+        return [j for j in waiting if (j.id, j.digest) not in skip][:batch]
+
+    def encode(jobs: list[EncodeJob]) -> asyncio.Task[list[StoredVector]]:
+        return asyncio.create_task(asyncio.to_thread(encode_jobs, embedder, jobs))
+
+    jobs = await next_batch(())
+    encoding = encode(jobs) if jobs else None
+    try:
+        while encoding is not None:
+            following = await next_batch(jobs)
+            vectors = await encoding
+            encoding = encode(following) if following else None
+            async with guard or contextlib.nullcontext():
+                digests = {j.id: j.digest for j in jobs}
+                saved = await embeddings.save(embedder.name, digests, vectors)
+                kept = set(saved)
+                if on_saved is not None:
+                    on_saved([v for v in vectors if v.article_id in kept and v.part == 0])
+            refused.update((j.id, j.digest) for j in jobs if j.id not in kept)
+            report.articles += len(saved)
+            report.texts += sum(1 for v in vectors if v.article_id in kept)
+            if progress is not None:
+                progress(min(report.articles, total), total)
+            jobs = following
+    finally:
+        if encoding is not None and not encoding.done():  # stopped (cancelled) mid-batch
+            encoding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await encoding
     report.seconds = time.perf_counter() - started
     return report
 

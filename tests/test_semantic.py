@@ -178,6 +178,22 @@ def test_the_shipped_model_puts_a_paraphrase_closer_than_an_unrelated_sentence()
     assert embedder.name.startswith("onnx-") and len(embedder.name) == len("onnx-") + 16
 
 
+def test_a_corpus_encoded_on_every_core_gets_the_vectors_one_thread_gives() -> None:
+    one = load_embedder()
+    assert one is not None
+    texts = [
+        "Texting with PowerApps",
+        "Gallery pagination with next and previous buttons. Topics: galleries, paging.",
+        "Dopamine neurons signal the difference between the reward expected and the reward "
+        "received, and the brain learns from that difference.",
+        "a",
+        "how do I send an SMS from my app",
+    ] * 3
+    every_core = OnnxEmbedder(threads=2)  # as `articlebot ingest` encodes on 2 cores
+
+    assert np.array_equal(every_core.encode(texts), one.encode(texts))  # in order, bit for bit
+
+
 def test_a_long_text_is_cut_at_the_models_length_not_refused() -> None:
     embedder = load_embedder()
     assert embedder is not None

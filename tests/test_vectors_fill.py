@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.library import Library
 from bot.settings import Settings
@@ -36,12 +37,16 @@ class HeldEmbedder:
         self.inside.set()
         assert self.go_on.wait(60), "the test never let the encoder go on"
         self.encoded.update(texts)
-        rows = np.zeros((len(texts), 32), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in words(text):
-                rows[row, hash(word) % 32] += 1.0
-            rows[row] /= max(np.linalg.norm(rows[row]), 1e-9)
-        return rows
+        return bag_of_words(texts)
+
+
+def bag_of_words(texts: Sequence[str]) -> object:
+    rows = np.zeros((len(texts), 32), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in words(text):
+            rows[row, hash(word) % 32] += 1.0
+        rows[row] /= max(np.linalg.norm(rows[row]), 1e-9)
+    return rows
 
 
 def _write(corpus: Path, name: str, title: str) -> None:
@@ -115,3 +120,74 @@ async def test_the_library_serves_vectors_as_they_arrive_and_counts_the_waiting(
         assert len(library.engine.meaning) == 3  # arrived without a reload
     finally:
         await library.close()
+
+
+class NthHeldEmbedder(HeldEmbedder):
+    """Encodes a bag of words; only its `held`-th call (from 1) waits for the test."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__()
+        self.held = held
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> object:
+        self.calls += 1  # one batch at a time reaches the model: no lock needed
+        if self.calls != self.held:
+            self.encoded.update(texts)
+            return bag_of_words(texts)
+        return super().encode(texts)
+
+
+async def test_a_fill_of_many_batches_encodes_and_saves_each_article_once(
+    tmp_path: Path,
+) -> None:
+    corpus = _numbered_corpus(tmp_path, 7, "Canvas app lesson")
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await store.reload([corpus])
+        embedder = NthHeldEmbedder(held=0)  # none held
+        shown: list[tuple[int, int]] = []
+        report = await fill(store, embedder, progress=lambda *p: shown.append(p), batch=2)
+        stored = await store.embeddings.article_vectors(embedder.name)
+        waiting = await store.embeddings.pending_count(embedder.name)
+    finally:
+        await store.close()
+
+    assert report.articles == 7 and waiting == 0
+    assert len(stored) == 7 == len({v.article_id for v in stored})
+    assert sorted(embedder.encoded.values()) == [1] * 7  # four batches, nothing twice
+    assert shown[0] == (0, 7) and shown[-1] == (7, 7) and len(shown) == 5
+
+
+async def test_a_fill_stopped_while_encoding_keeps_the_saved_batches_and_the_next_does_the_rest(
+    tmp_path: Path,
+) -> None:
+    corpus = _numbered_corpus(tmp_path, 7, "Canvas app lesson")
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await store.reload([corpus])
+        embedder = NthHeldEmbedder(held=2)  # the second batch stays inside the model
+        first_saved = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done == 2:
+                first_saved.set()
+
+        filling = asyncio.create_task(fill(store, embedder, progress=progress, batch=2))
+        assert await asyncio.to_thread(embedder.inside.wait, 60)
+        await asyncio.wait_for(first_saved.wait(), 60)
+        filling.cancel()  # as a reload or the bot's close stops the background fill
+        with pytest.raises(asyncio.CancelledError):
+            await filling
+        embedder.go_on.set()
+        saved_when_stopped = len(await store.embeddings.article_vectors(embedder.name))
+
+        again = NthHeldEmbedder(held=0)
+        report = await fill(store, again, batch=2)
+        waiting = await store.embeddings.pending_count(embedder.name)
+    finally:
+        await store.close()
+
+    assert saved_when_stopped == 2  # the first batch; the one inside the model was not saved
+    assert report.articles == 5 and waiting == 0
+    assert not set(again.encoded) & set(list(embedder.encoded)[:2])  # saved ones not again
