@@ -9,6 +9,7 @@ from bot.catalog import Catalog
 from bot.search import SearchEngine
 from bot.search.narrow import Names, parse_question, without
 from bot.store import CatalogEntry
+from tests.conftest import needs_shared_corpus
 
 BACKPROP_QUANTA = "001_fb1d0d46ce0ecfe6.txt"  # Quanta Magazine, 2021
 DOPAMINE_RICHARDS = "002_060ea2ca1cd9a942.txt"  # The Conversation, by Blake Richards, 2020-02
@@ -87,6 +88,43 @@ def test_names_match_known_providers_and_authors_closely_only() -> None:
     assert names.match("Blake Richards deep linking") == ("Blake Richards", "blake richards")
     assert names.match("art") is None  # inside "smartable", not a name
     assert names.match("Wired") is None
+
+
+def test_part_of_a_name_names_a_source_only_alone_and_when_no_other_name_has_it() -> None:
+    names = Names(
+        [
+            _entry(1, "Quanta Magazine"),
+            _entry(2, "Power Apps Community"),
+            _entry(3, "Power Apps User Group"),
+            _entry(4, "Reza Dorrani"),
+        ]
+    )
+
+    assert names.match("Quanta") == ("Quanta", "quanta magazine")
+    # The product's name is in several names: it is the topic, not a source.
+    assert names.match("power apps") is None
+    assert names.match("power apps without using") is None
+    assert names.match("apps") is None
+    # Part of a name followed by more words ("from quanta without ...") is not taken either,
+    # but a whole name inside a longer phrase still is.
+    assert names.match("quanta without using") is None
+    assert names.match("Reza Dorrani galleries") == ("Reza Dorrani", "reza dorrani")
+
+
+@needs_shared_corpus
+async def test_from_a_product_keeps_the_topic_words_in_a_mixed_corpus(
+    full_engine: SearchEngine,
+) -> None:
+    # "from power apps without using" once narrowed the search to the Power Apps Community's
+    # articles, and the video answering it vanished from the results.
+    question = "can I print from power apps without using power automate"
+
+    result = await full_engine.search(question, 5)
+
+    assert result.answered
+    assert result.hits[0].source.endswith(
+        "_learning/videos/april-dunnam-print-in-power-apps-without-power-automate.md"
+    )
 
 
 async def test_by_an_author_finds_their_article(seed_engine: SearchEngine) -> None:

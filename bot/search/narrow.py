@@ -205,20 +205,23 @@ class Names:
         """(the part of `phrase` that names someone, the known name), if any part does.
 
         The longest run of the phrase's words that is a known name, nearly one (a typo:
-        rapidfuzz ratio >= NAME_MATCH), or a short name's words in part ("Quanta" for
-        "Quanta Magazine"). Only names sharing a word with the run are compared.
+        rapidfuzz ratio >= NAME_MATCH), or, for the whole phrase alone, a short name's words
+        in part ("Quanta" for "Quanta Magazine") when no other name has them: "from power
+        apps without using ..." names no source, though "Power Apps Community" is one.
+        Only names sharing a word with the run are compared.
         """
         typed = phrase.split()
         keys = [_key(word) for word in typed]
         for length in range(len(typed), 0, -1):
             for start in range(len(typed) - length + 1):
                 run = " ".join(k for k in keys[start : start + length] if k)
-                name = self._name_of(run)
+                name = self._name_of(run, in_part=length == len(typed))
                 if name is not None:
                     return " ".join(typed[start : start + length]), name
         return None
 
-    def _name_of(self, run: str) -> str | None:
+    def _name_of(self, run: str, in_part: bool = True) -> str | None:
+        """The known name `run` is, nearly is, or (`in_part`) is the only one to contain."""
         if not run:
             return None
         if run in self._articles:
@@ -230,10 +233,12 @@ class Names:
         best = process.extractOne(run, pool, scorer=fuzz.ratio, score_cutoff=NAME_MATCH)
         if best is not None:
             return best[0]
-        if len(run) < 4:
+        if not in_part or len(run) < 4:
             return None
-        part = [k for k in pool if words < set(k.split()) and len(k.split()) <= 3]
-        return min(part, key=len) if part else None
+        # Words several names share ("power apps": a community, a user group) are the
+        # corpus's topic, not one source.
+        part = [k for k in pool if words < set(k.split())]
+        return part[0] if len(part) == 1 and len(part[0].split()) <= 3 else None
 
     def articles(self, name: str) -> list[str]:
         """The ids of the name's articles, in the order of the entries given (the catalog's,
