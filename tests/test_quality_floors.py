@@ -59,8 +59,12 @@ NO_ANSWER_PRECISION_FLOOR = 0.45  # 0.482 of the 85 "nothing found" are on unans
 # Measured 2026-12-02 07:05 UTC on the tuning half with ARTICLEBOT_SEMANTIC=1 (commands
 # above), after the gate's meaning ramp (0.3-0.5, up to 0.5) and its unknown-words scaling;
 # the held-out half then read 0.660 hit@1, 0.408 paraphrases, no-answer 0.838 / 0.500.
+# Raised 2026-12-02 10:18 UTC when the gate began to read how far the best article stands out
+# by meaning (knobs.STANDOUT_*): held-out 0.673 -> 0.699 hit@1, paraphrases 0.423 -> 0.479,
+# no-answer 0.811 -> 0.757, its precision 0.508 -> 0.560.
 MEANING_HIT_AT_1_FLOORS: dict[str, float] = {
-    "paraphrase": 0.40,  # 0.433 on 67 questions (0.343 before the gate was retuned)
+    "paraphrase": 0.45,  # 0.493 on 67 questions (0.433 before the gate read how far the
+    # best article stands out by meaning; 0.343 before the gate's first retune)
     "keyword": 0.95,  # 1.000 on 10
     "typo": 0.95,  # 1.000 on 7
     "partial_title": 0.95,  # 1.000 on 8
@@ -69,9 +73,9 @@ MEANING_HIT_AT_1_FLOORS: dict[str, float] = {
     "person": 0.95,  # 1.000 on 8
     "who_where_when": 0.85,  # 0.889 on 9
 }
-MEANING_HIT_AT_3_OVERALL_FLOOR = 0.70  # 0.759 on 133
-MEANING_NO_ANSWER_ACCURACY_FLOOR = 0.90  # 0.956 of 45
-MEANING_NO_ANSWER_PRECISION_FLOOR = 0.60  # 0.662 of 65 "nothing found"
+MEANING_HIT_AT_3_OVERALL_FLOOR = 0.75  # 0.797 on 133 (0.759 before the standout)
+MEANING_NO_ANSWER_ACCURACY_FLOOR = 0.90  # 0.933 of 45 (0.956 before the standout)
+MEANING_NO_ANSWER_PRECISION_FLOOR = 0.65  # 0.712 of 59 "nothing found" (0.662 before)
 
 
 async def _ask_all(db: Path, semantic: bool = False) -> Report:
@@ -210,3 +214,14 @@ def test_who_wrote_the_quanta_article_is_answered_in_a_mixed_corpus(meaning_db: 
     question = "who wrote the Quanta article about backpropagation"
 
     assert asyncio.run(_answered_by(meaning_db, question)) == "001_fb1d0d46ce0ecfe6.txt"
+
+
+@pytest.mark.heavy
+def test_a_paraphrase_whose_article_stands_out_by_meaning_is_answered(meaning_db: Path) -> None:
+    # Issue 9's example: its article was first by meaning, and the gate said "nothing found".
+    question = "I broke my app with my last edits, can I roll back to an older one?"
+
+    assert (
+        asyncio.run(_answered_by(meaning_db, question))
+        == "dhruvin-shah-restore-previous-version-of-the-canvas-app-in-power-apps.md"
+    )

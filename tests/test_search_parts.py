@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from bot.passages import MAX_PASSAGES, passages
-from bot.search.confidence import confidence, known_share, meaning_confidence
+from bot.search.confidence import confidence, known_share, margins, meaning_confidence
 from bot.search.fuse import fuse, normalise
 from bot.search.knobs import MEANING_HIGH, MEANING_LOW
 from bot.search.meaning import MeaningSearcher, quantise
@@ -55,6 +55,21 @@ def test_meaning_vouches_only_for_the_words_the_corpus_knows() -> None:
     near = MEANING_HIGH  # as near as a paraphrase's own article gets
     assert confidence(0.3, near, known) < confidence(0.3, near) - 0.3
     assert confidence(0.3, near, 0.0) == 0.3  # the words' own confidence stays
+
+
+def test_an_article_standing_out_by_meaning_is_surer_than_one_among_as_near() -> None:
+    lead = margins({"a": 0.47, "b": 0.37, "c": 0.36})
+    crowd = margins({"a": 0.47, "b": 0.465, "c": 0.46})
+
+    assert round(lead["a"], 3) == 0.1 and round(lead["b"], 3) == -0.1
+    assert margins({"a": 0.5, "b": 0.5}) == {"a": 0.0, "b": 0.0}
+    assert margins({}) == {}
+    alone = confidence(0.2, 0.47, 1.0)
+    assert confidence(0.2, 0.47, 1.0, lead["a"]) > confidence(0.2, 0.47, 1.0, crowd["a"]) > alone
+    assert confidence(0.2, 0.47, 1.0, lead["b"]) == alone
+    assert confidence(0.2, 0.47, 0.0, lead["a"]) == 0.2  # no word of it in the corpus
+    assert confidence(0.2, 0.35, 1.0, 0.2) == confidence(0.2, 0.35, 1.0)  # too far to count
+    assert confidence(0.2, None, 1.0, 0.2) == 0.2  # words alone
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:

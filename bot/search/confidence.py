@@ -15,6 +15,9 @@ from bot.search.knobs import (
     MEANING_CONFIDENCE_GAIN,
     MEANING_HIGH,
     MEANING_LOW,
+    STANDOUT_GAIN,
+    STANDOUT_LOW,
+    STANDOUT_MARGIN,
     UNKNOWN_WORDS_POWER,
 )
 
@@ -36,14 +39,45 @@ def known_share(terms: Iterable[tuple[float, float]]) -> float:
     return sum(weight for weight, trust in terms if trust > 0) / total
 
 
-def confidence(words: float, cosine: float | None, known: float = 1.0) -> float:
+def _ramp(value: float, low: float, high: float) -> float:
+    return min(1.0, max(0.0, (value - low) / (high - low)))
+
+
+def margins(cosines: dict[str, float]) -> dict[str, float]:
+    """Each article's cosine less the best cosine of any other: how far it stands out."""
+    ranked = sorted(cosines.values(), reverse=True)
+    if len(ranked) < 2:
+        return {i: ranked[0] for i in cosines} if ranked else {}
+    best, second = ranked[0], ranked[1]
+    return {i: c - (second if c >= best else best) for i, c in cosines.items()}
+
+
+def standout(cosine: float | None, margin: float | None, known: float = 1.0) -> float:
+    """Up to STANDOUT_GAIN when the article is nearer than any other by STANDOUT_MARGIN, is
+    near (a cosine from STANDOUT_LOW to MEANING_HIGH) and the corpus knows the words."""
+    if cosine is None or margin is None:
+        return 0.0
+    return (
+        STANDOUT_GAIN
+        * _ramp(margin, 0.0, STANDOUT_MARGIN)
+        * _ramp(cosine, STANDOUT_LOW, MEANING_HIGH)
+        * known
+    )
+
+
+def confidence(
+    words: float, cosine: float | None, known: float = 1.0, margin: float | None = None
+) -> float:
     """Both signals: meaning adds up to MEANING_CONFIDENCE_GAIN to the words' confidence,
     so a question that shares few words with its article but means the same can pass; and
     meaning alone, sure enough, is worth up to MEANING_ALONE (an article sharing no word).
+    An article that stands out from the rest by meaning (`margin`, see `standout`) gains
+    more: the unanswerable on-topic question is near many articles alike.
 
     Meaning vouches only for what the corpus has words for: its part shrinks with `known`
     (the share of the question's weight in the corpus vocabulary) to the power
     UNKNOWN_WORDS_POWER. "connect my app to postgres" is near an article on external data,
     but no article says "postgres"; "roll back my broken app" misses one everyday word."""
     meaning = meaning_confidence(cosine) * known**UNKNOWN_WORDS_POWER
-    return min(1.0, max(words + MEANING_CONFIDENCE_GAIN * meaning, MEANING_ALONE * meaning))
+    both = words + MEANING_CONFIDENCE_GAIN * meaning + standout(cosine, margin, known)
+    return min(1.0, max(both, MEANING_ALONE * meaning))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.catalog import Catalog
 from bot.models import Article, Hit, SearchResult
-from bot.search.confidence import confidence, known_share
+from bot.search.confidence import confidence, known_share, margins
 from bot.search.fuse import fuse
 from bot.search.knobs import (
     CANDIDATES,
@@ -139,8 +139,10 @@ class SearchEngine:
             words.confidence[article.id] = self.words.confidence(query, words.terms, article)
         scores = dict(fused)
         known = known_share((t.weight, t.trust) for t in words.terms)
+        lead = margins(meaning.cosines)
         sure_of = {
-            i: confidence(words.confidence.get(i, 0.0), meaning.cosines.get(i), known) for i in head
+            i: confidence(words.confidence.get(i, 0.0), meaning.cosines.get(i), known, lead.get(i))
+            for i in head
         }
         if narrowed:  # fitting who, where and when asked is itself evidence
             has_topic = any(t.trust > 0 for t in words.terms)
