@@ -188,18 +188,20 @@ def built_once(
 
 
 @pytest.fixture(scope="session")
-def meaning_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def meaning_db(tmp_path_factory: pytest.TempPathFactory, full_db: Path) -> Path:
     """Seeds plus the shared corpus with every article's vectors encoded by the shipped
-    model: encoding the corpus costs tens of seconds of CPU, paid once a run."""
+    model: encoding the corpus costs tens of seconds of CPU, paid once a run. The text is
+    full_db's, copied (the same corpora, loaded by the same reload)."""
     from bot.library import Library
     from bot.settings import Settings
 
     def build(path: Path) -> None:
         corpora = (SEEDS, SHARED_CORPUS if SHARED_CORPUS.is_dir() else SAMPLE)
+        shutil.copyfile(full_db, path)
 
         async def fill() -> None:
             settings = Settings(db_path=path, corpus_dirs=corpora, semantic=True)
-            async with await Library.open(settings):  # loads, then fills every vector
+            async with await Library.open(settings):  # loaded already: fills every vector
                 pass
 
         asyncio.run(fill())
