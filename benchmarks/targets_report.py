@@ -84,10 +84,10 @@ def render(results: dict[str, Any]) -> str:
         "the commit each ran at is listed below), baseline = commit "
         f"{results.get('base_commit', '?')} (before this work) in its own checkout and venv, "
         "measured in the same run, the two taking turns. "
-        f"Machine: {m.get('cores', '?')} cores, shared with four other sessions working at "
-        "the same time: the load average during each step is given below, and every figure "
-        "here is slower and noisier than on a quiet machine (medians of repeats; latencies "
-        "are percentiles over every question of every round)."
+        f"Machine: {m.get('cores', '?')} cores, at times shared with other sessions: the "
+        "load average during each step is given below; a step run under load is slower and "
+        "noisier than on a quiet machine (medians of repeats; latencies are percentiles over "
+        "every question of every round)."
     )
     out.append("")
     rows: list[list[str]] = []
