@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import numpy as np
@@ -63,13 +64,24 @@ def _numbered_corpus(tmp_path: Path, count: int, title: str) -> Path:
     return corpus
 
 
-async def test_a_reload_while_encoding_loses_nothing_and_encodes_nothing_twice(
-    tmp_path: Path,
-) -> None:
-    corpus = _numbered_corpus(tmp_path, 6, "Article number")
+@asynccontextmanager
+async def _loaded_numbered_corpus(
+    tmp_path: Path, count: int, title: str
+) -> AsyncIterator[tuple[Path, Store]]:
+    """The numbered corpus and a store that has loaded it (no vectors yet), closed after."""
+    corpus = _numbered_corpus(tmp_path, count, title)
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await store.reload([corpus])
+        yield corpus, store
+    finally:
+        await store.close()
+
+
+async def test_a_reload_while_encoding_loses_nothing_and_encodes_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    async with _loaded_numbered_corpus(tmp_path, 6, "Article number") as (corpus, store):
         embedder = HeldEmbedder()
         filling = asyncio.create_task(fill(store, embedder, batch=4))
         assert await asyncio.to_thread(embedder.inside.wait, 60)
@@ -86,8 +98,6 @@ async def test_a_reload_while_encoding_loses_nothing_and_encodes_nothing_twice(
         articles = {a.id: a async for a in store.iter_articles()}
         stored = await store.embeddings.article_vectors(embedder.name)
         waiting = await store.embeddings.pending_count(embedder.name)
-    finally:
-        await store.close()
 
     assert waiting == 0
     assert sorted(v.article_id for v in stored) == sorted(articles)  # each once, none gone
@@ -141,17 +151,12 @@ class NthHeldEmbedder(HeldEmbedder):
 async def test_a_fill_of_many_batches_encodes_and_saves_each_article_once(
     tmp_path: Path,
 ) -> None:
-    corpus = _numbered_corpus(tmp_path, 7, "Canvas app lesson")
-    store = await Store.open(tmp_path / "db.sqlite3")
-    try:
-        await store.reload([corpus])
+    async with _loaded_numbered_corpus(tmp_path, 7, "Canvas app lesson") as (_, store):
         embedder = NthHeldEmbedder(held=0)  # none held
         shown: list[tuple[int, int]] = []
         report = await fill(store, embedder, progress=lambda *p: shown.append(p), batch=2)
         stored = await store.embeddings.article_vectors(embedder.name)
         waiting = await store.embeddings.pending_count(embedder.name)
-    finally:
-        await store.close()
 
     assert report.articles == 7 and waiting == 0
     assert len(stored) == 7 == len({v.article_id for v in stored})
@@ -162,10 +167,7 @@ async def test_a_fill_of_many_batches_encodes_and_saves_each_article_once(
 async def test_a_fill_stopped_while_encoding_keeps_the_saved_batches_and_the_next_does_the_rest(
     tmp_path: Path,
 ) -> None:
-    corpus = _numbered_corpus(tmp_path, 7, "Canvas app lesson")
-    store = await Store.open(tmp_path / "db.sqlite3")
-    try:
-        await store.reload([corpus])
+    async with _loaded_numbered_corpus(tmp_path, 7, "Canvas app lesson") as (_, store):
         embedder = NthHeldEmbedder(held=2)  # the second batch stays inside the model
         first_saved = asyncio.Event()
 
@@ -185,8 +187,6 @@ async def test_a_fill_stopped_while_encoding_keeps_the_saved_batches_and_the_nex
         again = NthHeldEmbedder(held=0)
         report = await fill(store, again, batch=2)
         waiting = await store.embeddings.pending_count(embedder.name)
-    finally:
-        await store.close()
 
     assert saved_when_stopped == 2  # the first batch; the one inside the model was not saved
     assert report.articles == 5 and waiting == 0
