@@ -24,9 +24,7 @@ from bot.search.knobs import (
 
 def meaning_confidence(cosine: float | None) -> float:
     """How sure meaning alone is, in [0, 1]: 0 at MEANING_LOW or below, 1 at MEANING_HIGH."""
-    if cosine is None:
-        return 0.0
-    return min(1.0, max(0.0, (cosine - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)))
+    return 0.0 if cosine is None else _ramp(cosine, MEANING_LOW, MEANING_HIGH)
 
 
 def known_share(terms: Iterable[tuple[float, float]]) -> float:
