@@ -81,6 +81,8 @@ def step_encode(work: Path, base: Path, repeats: int = 2) -> dict[str, Any]:
     for name, done in runs.items():
         rates = [r["articles"] / r["seconds"] for r in done if r.get("seconds")]
         out[name] = {"articles_per_s": median(rates) if rates else None}
+    # The model's own rate on every core: what no encoding code could beat on this CPU.
+    out["model"] = run_json(["benchmarks.model_cost", "--questions", "20", "--json"])
     return out
 
 

@@ -135,6 +135,19 @@ def render(results: dict[str, Any]) -> str:
                 "`articlebot ingest` (semantic on) of seeds + shared corpus, its `Vectors:` line",
             ]
         )
+        model = enc.get("model")
+        if model:
+            cores = enc.get("cores", 2)
+            rows.append(
+                [
+                    f"the model's own ceiling on {cores} cores",
+                    "(what bounds the figure above)",
+                    f"**{_f(model[f'ceiling_articles_per_s_{cores}_cores'], 0)} articles/s**",
+                    f"{_f(model['ceiling_word_pieces_per_cpu_s'], 0)} word pieces per CPU-s; "
+                    f"{_f(model['ceiling_word_pieces_per_article'], 0)} per article",
+                    "`python -m benchmarks.model_cost`: every text alone on one thread, × cores",
+                ]
+            )
     ing = results.get("ingest")
     if ing:
         for n, r in ing.items():
