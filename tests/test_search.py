@@ -309,3 +309,14 @@ async def test_a_remembered_piece_of_a_title_beats_articles_that_only_hold_its_w
 
     assert result.answered
     assert result.hits[0].title == title
+
+
+def test_another_form_of_a_corpus_word_is_a_known_word() -> None:
+    vocabulary = Vocabulary({"enter": 4, "entered": 2, "record": 9}, 100)
+
+    [entering, twice] = vocabulary.query_terms("entering twice")
+
+    # FTS5 finds "entering" through "enter": searched, and counted as known by the gate.
+    assert (entering.text, entering.trust) == ("entering", 1.0)
+    assert entering.weight < vocabulary.idf("entering")  # six articles hold its stem, not none
+    assert twice.trust == 0.0

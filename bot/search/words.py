@@ -81,7 +81,9 @@ class Vocabulary:
         return self._porter_frequencies.get(_PORTER.stemWord(term), 0)
 
     def idf(self, term: str) -> float:
-        df = self.frequencies.get(term, 0)
+        return self._idf(self.frequencies.get(term, 0))
+
+    def _idf(self, df: int) -> float:
         return math.log((self.documents + 1) / (df + 0.5))
 
     def repair(self, word: str) -> tuple[str, float] | None:
@@ -105,6 +107,11 @@ class Vocabulary:
         for word in content_words(query)[:16]:
             if word in self.frequencies:
                 terms.append(QueryTerm(word, word, self.idf(word), 1.0))
+                continue
+            # Another form of a corpus word ("entering" where articles say "enter"): FTS5
+            # stems both alike, so the articles are found by it and it is a known word.
+            if stem_df := self.matches(word):
+                terms.append(QueryTerm(word, word, self._idf(stem_df), 1.0))
                 continue
             repaired = self.repair(word)
             if repaired is None:
