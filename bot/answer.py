@@ -8,6 +8,7 @@ import re
 from bot.models import Answer, Article, RelatedLink
 from bot.passages import passages
 from bot.search import SearchEngine
+from bot.search.narrow import parse_question
 from bot.text import (
     FIND_PIECE_CHARS,
     WORD_MAX_CHARS,
@@ -79,6 +80,9 @@ def compose_answer(
         summary=article.summary,
         passage=_passage(article, query, passage_part),
         related=unique_links(article, [*own, *from_corpus]),
+        # Said in the byline, where the author would be: no card is left to be read as one
+        # whose author was missed.
+        author_unnamed=not article.authors and parse_question(query).who_asked,
     )
 
 

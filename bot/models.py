@@ -110,6 +110,7 @@ class Answer:
     summary: str
     passage: str  # 1-3 sentences of the body, query words in **bold**
     related: tuple[RelatedLink, ...] = ()  # the article's own list, then similar corpus articles
+    author_unnamed: bool = False  # "who wrote ...?" asked of an article that names nobody
 
 
 @dataclass(frozen=True, slots=True)

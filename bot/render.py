@@ -74,12 +74,16 @@ def safe_url(url: str | None, limit: int = EMBED_URL_MAX) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def byline(article: Article) -> str:
-    """ "Provider · 2020-02-14 · Author" with whatever parts the article has."""
+AUTHOR_UNNAMED = "author not named"
+
+
+def byline(article: Article, author_unnamed: bool = False) -> str:
+    """ "Provider · 2020-02-14 · Author" with whatever parts the article has; the author's
+    place says AUTHOR_UNNAMED when the question asked who wrote it and it names nobody."""
     parts = [
         article.provider.name if article.provider else None,
         (article.published or "")[:10] or (str(article.year) if article.year else None),
-        ", ".join(article.authors[:3]) or None,
+        ", ".join(article.authors[:3]) or (AUTHOR_UNNAMED if author_unnamed else None),
     ]
     return " · ".join(p for p in parts if p)
 
@@ -97,7 +101,7 @@ def related_lines(related: tuple[RelatedLink, ...], limit: int = RELATED_SHOWN) 
     return lines
 
 
-def article_card(article: Article, summary: str) -> dict[str, Any]:
+def article_card(article: Article, summary: str, author_unnamed: bool = False) -> dict[str, Any]:
     """The answer card: the article's title linked to it, a summary, the byline, the image."""
     card: dict[str, Any] = {
         "title": truncate(article.title, TITLE_MAX),
@@ -106,7 +110,7 @@ def article_card(article: Article, summary: str) -> dict[str, Any]:
     }
     if url := safe_url(article.url):
         card["url"] = url
-    if footer := byline(article):
+    if footer := byline(article, author_unnamed):
         card["footer"] = {"text": truncate(footer, FOOTER_MAX)}
     if image := safe_url(article.image):
         card["image"] = {"url": image}
@@ -115,7 +119,7 @@ def article_card(article: Article, summary: str) -> dict[str, Any]:
 
 def answer_embed(answer: Answer) -> dict[str, Any]:
     """The card of the answering article, with the passage that answers and related links."""
-    embed = article_card(answer.article, answer.summary)
+    embed = article_card(answer.article, answer.summary, answer.author_unnamed)
     if answer.passage:
         embed["fields"].append(
             {
@@ -363,7 +367,7 @@ def plain(markdown: str, ansi: bool = False) -> str:
 def answer_text(answer: Answer, ansi: bool = False) -> str:
     article = answer.article
     lines = [plain(f"**{escape_markdown(article.title)}**", ansi)]
-    if meta := byline(article):
+    if meta := byline(article, answer.author_unnamed):
         lines.append(meta)
     if article.url:
         lines.append(article.url)

@@ -78,6 +78,17 @@ def test_readme_question_is_answered_from_the_bundled_seeds(tmp_path: Path) -> N
     assert "https://sciencex.com/news/2020-02-artificial-brains-real.html" in done.stdout
 
 
+def test_ask_who_wrote_an_article_that_names_nobody_says_so(tmp_path: Path) -> None:
+    quanta = "Quanta Magazine · 2021-02-18"
+    who = _cli(tmp_path, "ask", "who wrote the Quanta article about backpropagation")
+    what = _cli(tmp_path, "ask", "the Quanta article about backpropagation")
+
+    assert who.returncode == 0, who.stderr
+    assert f"{quanta} · author not named" in who.stdout
+    # Not asked who wrote it: the byline is the article's own.
+    assert f"{quanta}\n" in what.stdout
+
+
 def test_ask_says_nothing_found_for_an_unrelated_question(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

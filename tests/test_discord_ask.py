@@ -74,6 +74,21 @@ async def test_ask_answers_with_a_linked_card(
 
 
 @time_bound()
+async def test_who_wrote_it_is_answered_in_the_byline(
+    articlebot: BotHarness, fake_discord: FakeDiscord
+) -> None:
+    named = await _ask(fake_discord, "who wrote designing artificial brains")
+    unnamed = await _ask(fake_discord, "who wrote the Quanta article about backpropagation")
+
+    [card] = named["embeds"]
+    assert card["footer"]["text"].startswith("The Conversation · 2020-02-14 · Blake Richards")
+    # The Quanta article names no author: the card says so where the author would be.
+    [card] = unnamed["embeds"]
+    assert card["title"] == "Artificial Neural Nets Finally Yield Clues to How Brains Learn"
+    assert card["footer"]["text"].startswith("Quanta Magazine · 2021-02-18 · author not named")
+
+
+@time_bound()
 async def test_next_shows_the_second_answer_and_previous_comes_back(
     articlebot: BotHarness, fake_discord: FakeDiscord
 ) -> None:
