@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sqlite3
 import sys
 import time
@@ -187,6 +188,7 @@ async def _recall(db: Path) -> dict[str, Any]:
             t_cells.append((time.perf_counter() - started) * 1000)
             found += len({key for key, _ in near} & {key for key, _ in exact})
             top1 += near[0][0] == exact[0][0]
+        similar = _similar_recall(library, cells, full)
         scored: dict[str, Any] = {}
         for name, searcher in (("cells", cells), ("full scan", full)):
             library.engine.meaning = searcher
@@ -202,10 +204,33 @@ async def _recall(db: Path) -> dict[str, Any]:
             "top1_same": top1 / len(vectors),
             "nearest_ms_cells": summary(t_cells),
             "nearest_ms_full": summary(t_full),
+            "similar": similar,
             "scored": scored,
         }
     finally:
         await library.close()
+
+
+def _similar_recall(library: Any, cells: Any, full: Any, k: int = 3) -> dict[str, Any]:
+    """Each real article's `k` nearest articles (its related links, "More like this") by the
+    cells beside a full scan's, and the time each takes."""
+    generated = re.compile(r"^\d{3}/\d{6}-")  # benchmarks.generate's file names
+    real = [e.id for e in library.engine.catalog.entries if not generated.match(e.source)]
+    found, t_cells, t_full = 0, [], []
+    for key in real:
+        started = time.perf_counter()
+        exact = full.similar(key, k)
+        t_full.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        near = cells.similar(key, k)
+        t_cells.append((time.perf_counter() - started) * 1000)
+        found += len({i for i, _ in near} & {i for i, _ in exact})
+    return {
+        "articles": len(real),
+        "recall_at_3": found / (k * len(real)) if real else None,
+        "ms_cells": summary(t_cells),
+        "ms_full": summary(t_full),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

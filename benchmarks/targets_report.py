@@ -294,6 +294,14 @@ def _details(results: dict[str, Any]) -> list[str]:
             f"{h('cells', 'held_out')} and {h('full scan', 'held_out')} (lower than on the real "
             "corpus alone: synthetic rows crowd the real ones by design)."
         )
+        if sim := rec.get("similar"):
+            out[-1] += (
+                f" Each of the {sim['articles']} real articles' 3 nearest articles (its related "
+                f'links and "More like this", with the cells\' SIMILAR_PROBES): '
+                f"{100 * sim['recall_at_3']:.1f}% of a full scan's, in "
+                f"{_f(sim['ms_cells']['p50'])} ms median (p95 {_f(sim['ms_cells']['p95'])}) "
+                f"against {_f(sim['ms_full']['p50'])} ms."
+            )
         out.append("")
     enc = results.get("encode")
     if enc:

@@ -55,6 +55,22 @@ def test_the_cells_find_the_nearest_rows_a_full_scan_finds() -> None:
     assert cells.cosines_of(questions[0], [best_key]) == {best_key: best_score}
 
 
+def test_an_articles_neighbours_by_the_cells_are_a_full_scans() -> None:
+    # Related links and "More like this" scan fewer cells than a question: a row's own
+    # neighbours are in the cells around it.
+    rows = _clustered(3000, 40)
+    cells, full = _pair(rows, cells_from=1000), _pair(rows, cells_from=float("inf"))
+    keys = [f"r{i}" for i in range(0, 3000, 10)]
+
+    found = sum(
+        len({k for k, _ in cells.similar(key, 3)} & {k for k, _ in full.similar(key, 3)})
+        for key in keys
+    )
+
+    assert found >= 0.95 * 3 * len(keys)
+    assert all(key not in {k for k, _ in cells.similar(key, 3)} for key in keys)
+
+
 def test_rows_added_or_changed_after_the_build_are_found_once() -> None:
     rows = _clustered(2000, 20)
     searcher = _pair(rows, cells_from=1000)
