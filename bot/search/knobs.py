@@ -3,13 +3,13 @@
 The meaning and fusion numbers were tuned on the tuning half of benchmarks/questions.jsonl
 (368 questions, 2026-12-02; `--split tuning`) with all-MiniLM-L6-v2 vectors over seeds + the
 shared smartable-powerapps corpus, and chosen between by the held-out half. Held-out, words
-alone -> words and meaning: hit@1 0.614 -> 0.660, paraphrases 0.296 -> 0.408, no-answer
-accuracy 0.892 -> 0.838, its precision 0.423 -> 0.500 (the gate's retune, 07:00 UTC, moved
-meaning's own figures from 0.634 / 0.352 / 0.838 / 0.425). What limits them now is the
-ranking, not the gate: of the tuning half's answerable misses, 35 of 43 have another article
-first. MiniLM puts a paraphrase's own article first for about half of them (article vectors
-0.52, with the passage vectors 0.60), the words for 0.54, either of the two 0.75; fusion
-weights, candidate counts and passage mixes tried here all stay within one question of 0.45.
+alone -> words and meaning (benchmarks/RESULTS.md, at 3dbbb5b): hit@1 0.634 -> 0.712,
+paraphrases 0.324 -> 0.507, no-answer accuracy 0.865 -> 0.757, its precision 0.427 -> 0.596.
+What limits them is the ranking more than the gate: of the tuning half's answerable misses,
+35 of 43 had another article first. MiniLM puts a paraphrase's own article first for about
+half of them (article vectors 0.52, with the passage vectors 0.60), the words for 0.54,
+either of the two 0.75; fusion weights, candidate counts and passage mixes tried here all
+stay within one question of 0.45.
 The words' numbers are older, tuned on the earlier 155-question set.
 """
 
