@@ -180,12 +180,8 @@ async def _recall(db: Path) -> dict[str, Any]:
         vectors = cells.embedder.encode([clean_query(q.q) for q in questions])
         k, found, top1, t_cells, t_full = 20, 0, 0, [], []
         for vector in vectors:
-            started = time.perf_counter()
-            exact = full.nearest(vector, k)
-            t_full.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            near = cells.nearest(vector, k)
-            t_cells.append((time.perf_counter() - started) * 1000)
+            exact = _timed(t_full, full.nearest, vector, k)
+            near = _timed(t_cells, cells.nearest, vector, k)
             found += len({key for key, _ in near} & {key for key, _ in exact})
             top1 += near[0][0] == exact[0][0]
         similar = _similar_recall(library, cells, full)
@@ -211,6 +207,14 @@ async def _recall(db: Path) -> dict[str, Any]:
         await library.close()
 
 
+def _timed(times: list[float], call: Any, *args: Any) -> Any:
+    """`call(*args)`, its milliseconds appended to `times`."""
+    started = time.perf_counter()
+    result = call(*args)
+    times.append((time.perf_counter() - started) * 1000)
+    return result
+
+
 def _similar_recall(library: Any, cells: Any, full: Any, k: int = 3) -> dict[str, Any]:
     """Each real article's `k` nearest articles (its related links, "More like this") by the
     cells beside a full scan's, and the time each takes."""
@@ -218,12 +222,8 @@ def _similar_recall(library: Any, cells: Any, full: Any, k: int = 3) -> dict[str
     real = [e.id for e in library.engine.catalog.entries if not generated.match(e.source)]
     found, t_cells, t_full = 0, [], []
     for key in real:
-        started = time.perf_counter()
-        exact = full.similar(key, k)
-        t_full.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        near = cells.similar(key, k)
-        t_cells.append((time.perf_counter() - started) * 1000)
+        exact = _timed(t_full, full.similar, key, k)
+        near = _timed(t_cells, cells.similar, key, k)
         found += len({i for i, _ in near} & {i for i, _ in exact})
     return {
         "articles": len(real),
