@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.store import CatalogEntry, NotFoundError, Store
 from bot.store.changes import Progress
 from bot.store.embeddings import StoredVector
-from bot.vectors import FillReport, fill, vectors_of
+from bot.vectors import FillReport, fill
 
 # When vectors of new and changed articles are encoded: before answering (the CLI), in the
 # background while the words already answer (the bot), or never (tests of the words alone).
@@ -141,9 +141,7 @@ class Library:
         return await fill(self.store, self.embedder, self._add_vectors, progress, self._swap_lock)
 
     def _add_vectors(self, stored: list[StoredVector]) -> None:
-        if self.engine.meaning is not None:
-            ids, rows, scales = vectors_of(stored)
-            self.engine.meaning.add(self.engine.catalog.own_ids(ids), rows, scales)
+        self.engine.add_vectors(stored)  # the engine of now: a reload may have swapped it
 
     def start_filling(self) -> None:
         """Fill the vectors in a background task, unless one is running; its failure is

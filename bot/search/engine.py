@@ -33,6 +33,7 @@ from bot.search.narrow import Names, Narrowing, parse_question, without
 from bot.search.words import QueryTerm, Vocabulary, WordSearcher
 from bot.semantic import Embedder
 from bot.store import CatalogEntry, Store
+from bot.store.embeddings import StoredVector
 
 if TYPE_CHECKING:  # numpy, under meaning, is imported only when meaning is on
     from bot.search.meaning import MeaningSearcher
@@ -81,20 +82,30 @@ class SearchEngine:
     ) -> SearchEngine:
         """The snapshot of the store's corpus; with an embedder, meaning too, from the
         vectors stored so far (more are added as they are encoded)."""
-        from bot.search.meaning import MeaningSearcher
-        from bot.vectors import vectors_of
-
         catalog = Catalog(await store.catalog())
         vocabulary = Vocabulary(await store.term_frequencies(), len(catalog))
-        meaning = None
-        if embedder is not None:
-            meaning = MeaningSearcher(embedder, len(catalog))
-            # A page at a time (memory), and the cells built once, after the last page.
-            async for page in store.embeddings.article_vector_pages(embedder.name):
-                ids, rows, scales = vectors_of(page)
-                meaning.add(catalog.own_ids(ids), rows, scales, index=False)
-            meaning.index()
-        return cls(store, catalog, vocabulary, min_confidence, meaning)
+        if embedder is None:
+            return cls(store, catalog, vocabulary, min_confidence)
+        from bot.search.meaning import MeaningSearcher  # numpy: only with meaning on
+
+        meaning = MeaningSearcher(embedder, len(catalog))
+        engine = cls(store, catalog, vocabulary, min_confidence, meaning)
+        # A page at a time (memory), and the cells built once, after the last page.
+        async for page in store.embeddings.article_vector_pages(embedder.name):
+            engine.add_vectors(page, index=False)
+        meaning.index()
+        return engine
+
+    def add_vectors(self, stored: Sequence[StoredVector], index: bool = True) -> None:
+        """Serve these article vectors (new or replacing older ones); `index=False` leaves
+        the cells to be built after the last of many."""
+        if self.meaning is None:
+            return
+        from bot.vectors import vectors_of
+
+        ids, rows, scales = vectors_of(stored)
+        # Keyed by the catalog's own id strings: no second copy of 100,000 ids.
+        self.meaning.add(self.catalog.own_ids(ids), rows, scales, index=index)
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         return self.vocabulary.query_terms(query)
