@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-ENCODE_BATCH = 64  # articles per call into the model while building the index
-
 
 class Embedder(Protocol):
     name: str  # stored with each vector: vectors of another model are encoded again
