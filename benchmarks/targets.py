@@ -72,15 +72,9 @@ def step_quality(work: Path, base: Path) -> dict[str, Any]:
 
 
 def step_encode(work: Path, base: Path, repeats: int = 2) -> dict[str, Any]:
-    """Vectors of the real corpus encoded by `articlebot ingest`, taking turns."""
-    runs: dict[str, list[dict[str, Any]]] = {"this": [], "base": []}
-    for _ in range(repeats):
-        for name, root in (("base", base), ("this", ROOT)):
-            runs[name].append(_ingest_real(root, work / f"encode-{name}.sqlite3", semantic=True))
-    out: dict[str, Any] = {"cores": os.cpu_count(), "runs": runs}
-    for name, done in runs.items():
-        rates = [r["articles"] / r["seconds"] for r in done if r.get("seconds")]
-        out[name] = {"articles_per_s": median(rates) if rates else None}
+    """Vectors of the real corpus encoded by `articlebot ingest`, taking turns
+    (`benchmarks.encode`)."""
+    out = encode.measure(REAL, work, repeats, base)
     # The model's own rate on every core: what no encoding code could beat on this CPU.
     out["model"] = run_json(["benchmarks.model_cost", "--questions", "20", "--json"])
     return out
